@@ -1,0 +1,61 @@
+// Boot boundaries: emits `boot.start` when a banner shows that the board (re)started.
+// A Xen banner after Xen or Linux output is a new boot; an untagged Linux banner is a new boot
+// unless it is dom0 starting under the Xen of the current boot; a firmware banner (TF-A,
+// U-Boot) after Xen or Linux output is a reset. Guest (dN) banners never start a boot.
+import type { Emit, Family, TaggedLine } from './types.js';
+
+type Trigger = 'xen' | 'linux' | 'firmware';
+
+const XEN_FIGLET_FIRST = /^ __  __ {2,}/; // first row of figlet " Xen x.y"
+const XEN_ONE_LINE = /^ ?Xen \d+\.\d+[\w.+~-]*\s*$/;
+const XEN_VERSION = /^Xen version (\d+\.\d+\S*) /;
+const LINUX_BANNER = /^(?:Booting Linux on physical CPU|Linux version \d)/;
+const FIRMWARE_BANNER = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
+
+export function bootFamily(): Family {
+  let started = false;
+  let xenBanner = false; // figlet or one-line banner of this boot seen
+  let xenVersion = false; // `(XEN) Xen version` of this boot seen
+  let linux = false;
+  let linuxSeq = 0;
+
+  function start(line: TaggedLine, trigger: Trigger, emit: Emit): void {
+    started = true;
+    xenBanner = xenVersion = linux = false;
+    emit({ kind: 'boot.start', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { trigger, text: line.body.trim() } });
+  }
+
+  return {
+    name: 'boot',
+    push(line, emit) {
+      const b = line.body;
+      if (line.stream === 'xen') {
+        if (!XEN_VERSION.test(b)) return;
+        if (!started || xenVersion || linux) start(line, 'xen', emit);
+        xenVersion = true;
+        return;
+      }
+      if (line.stream === 'firmware') {
+        if (!FIRMWARE_BANNER.test(b)) return;
+        if (!started || xenBanner || xenVersion || linux) start(line, 'firmware', emit);
+        return;
+      }
+      if (line.stream !== 'plain') return;
+      if (XEN_FIGLET_FIRST.test(b) || XEN_ONE_LINE.test(b)) {
+        if (!started || xenBanner || xenVersion || linux) start(line, 'xen', emit);
+        xenBanner = true;
+        return;
+      }
+      if (LINUX_BANNER.test(b)) {
+        // `Booting Linux on physical CPU` and `Linux version` are one banner when close together.
+        const sameBanner = linux && line.seq - linuxSeq <= 20;
+        if (!sameBanner && (!started || linux)) start(line, 'linux', emit);
+        linux = true;
+        linuxSeq = line.seq;
+      }
+    },
+    flush() {
+      /* nothing open */
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Types shared by every decoder family. Decoders are pure: lines in, events out, no I/O.
+import type { EventKind } from '../protocol/events.js';
+
+/** A framed console line, as the framer or the store gives it. */
+export interface InputLine {
+  seq: number;
+  /** Host receive time, ms since the epoch (0 when decoding a file with no times). */
+  ts: number;
+  text: string;
+  partial?: boolean;
+}
+
+/**
+ * Where a line came from.
+ * - `xen`: a hypervisor printk, `(XEN) ...`
+ * - `guest`: a line of a non-hardware domain relayed by Xen: `(dN) ...`, or `(XEN) DOMN: ...` (vpl011)
+ * - `plain`: untagged: dom0 or bare-metal Linux, userspace, Xen's raw banner
+ * - `firmware`: TF-A, U-Boot, UEFI/EDK2, GRUB lines recognised by their markers
+ */
+export type Stream = 'xen' | 'guest' | 'plain' | 'firmware';
+
+export interface TaggedLine {
+  seq: number;
+  ts: number;
+  /** The line's text as framed. */
+  text: string;
+  stream: Stream;
+  /** Domain id for `guest` lines. */
+  domain?: number;
+  /** The text after prefix, timestamps and log-level markers: what decoders match on. */
+  body: string;
+  /** Xen `console_timestamps=` value as printed, without brackets: `    1.234567`, `2026-11-23 18:20:14`, `00000000004bfa07`. */
+  xenTime?: string;
+  /** Seconds since boot for Xen `boot` stamps and Linux `[    1.234567]` stamps. */
+  time?: number;
+  /** Linux printk caller id: `T123` or `C1`. */
+  caller?: string;
+  /** Linux syslog level `<N>` when printed. */
+  level?: number;
+  /** Xen log-level markers that leaked into the text (`<G><3>`), kept for reference. */
+  leakedLevel?: string;
+  /** The line was split out of another physical line (a `(XEN)` line glued onto a dom0 line). */
+  split?: true;
+  partial?: boolean;
+}
+
+/** An event before the engine stamps the console id on it. */
+export interface DecodedEvent<D = Record<string, unknown>> {
+  kind: EventKind | string;
+  firstSeq: number;
+  lastSeq: number;
+  ts: number;
+  partial?: boolean;
+  /** Why a block is partial: 'cut short', 'interrupted by new boot', 'end of input', 'too long', ... */
+  reason?: string;
+  data: D;
+}
+
+export type Emit = (ev: DecodedEvent) => void;
+
+/**
+ * A decoder family: a small state machine over tagged lines. `push` may emit any number of events;
+ * `flush` closes whatever block is open (emitting it `partial` with the reason). State must stay
+ * bounded whatever the input (cap the lines a block may hold).
+ */
+export interface Family {
+  readonly name: string;
+  push(line: TaggedLine, emit: Emit): void;
+  flush(reason: string, emit: Emit): void;
+}
+
+export type FamilyFactory = () => Family;
