@@ -62,6 +62,8 @@ export class LineFramer {
 
   get seq(): number { return this.nextSeq; }
   get bytes(): number { return this.offset; }
+  /** Raw offset where the open (unterminated) line starts, or -1. */
+  get openLineOffset(): number { return this.partLen > 0 ? this.lineStart : -1; }
   /** True when bytes of an unterminated line are waiting. */
   get pending(): boolean { return this.partLen > 0; }
 

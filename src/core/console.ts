@@ -1,0 +1,221 @@
+// One console: source -> framer -> store -> decoder -> subscribers. Data flows one way; nothing
+// here parses Xen (decoders do) or speaks HTTP (the server does). Everything a board prints is
+// in the store before anyone is told about it.
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { LineFramer, type FramedLine } from '../framing/framer.js';
+import { ConsoleStore, type StoredEvent } from '../store/console-store.js';
+import { ConsoleDecoder } from '../decoders/engine.js';
+import type { Source, SourceStatus } from '../uart/types.js';
+import type { ConsoleConfig, Config } from '../config/schema.js';
+import type { ConsoleEvent } from '../protocol/events.js';
+import type { LineMessage, RecordMessage, StatusMessage, EventMessage } from '../protocol/messages.js';
+import type { StoredLine } from '../store/console-store.js';
+
+export interface ConsoleCounters {
+  bytesIn: number;
+  lines: number;
+  events: number;
+  reconnects: number;
+  writes: number;
+}
+
+export interface ConsoleRuntimeEvents {
+  /** Records in stream order for one received chunk (or one status change). */
+  records: [records: RecordMessage[]];
+}
+
+export function lineMessage(l: FramedLine | StoredLine): LineMessage {
+  const m: LineMessage = { type: 'line', seq: l.seq, ts: l.ts, text: l.text };
+  if (l.partial) m.partial = true;
+  if (l.cont) m.cont = true;
+  if (l.cut) m.cut = true;
+  return m;
+}
+
+export function eventMessage(e: StoredEvent): EventMessage | StatusMessage {
+  if (e.kind === 'status') {
+    return { type: 'status', up: Boolean(e.data.up), reason: String(e.data.reason ?? ''), ts: e.ts, seq: e.lastSeq };
+  }
+  return { type: 'event', ...e };
+}
+
+export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
+  readonly id: string;
+  readonly config: ConsoleConfig;
+  readonly store: ConsoleStore;
+  readonly source: Source;
+  readonly counters: ConsoleCounters = { bytesIn: 0, lines: 0, events: 0, reconnects: 0, writes: 0 };
+  private readonly framer: LineFramer;
+  private readonly decoder: ConsoleDecoder;
+  private readonly log: Logger;
+  private statusValue: SourceStatus = { up: false, reason: 'not started' };
+  private statusSince = Date.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private decoderIdleTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private indexTimer: NodeJS.Timeout | undefined;
+  private batch: RecordMessage[] = [];
+  private lastLineAt = 0;
+  private closed = false;
+  /** Where the board's serial input goes, from the last `xen.focus` event. */
+  focus = 'unknown';
+
+  constructor(cfg: ConsoleConfig, global: Config, source: Source, log: Logger, baseDir: string) {
+    super();
+    this.id = cfg.id;
+    this.config = cfg;
+    this.source = source;
+    this.log = log.child({ console: cfg.id });
+    const storage = global.storage;
+    this.store = new ConsoleStore(path.resolve(baseDir, storage.dir, cfg.id), cfg.id, {
+      segmentBytes: storage.segmentBytes,
+      fsync: storage.fsync,
+      fsyncIntervalMs: storage.fsyncIntervalMs,
+      retention: storage.retention,
+    });
+    this.decoder = new ConsoleDecoder(cfg.id);
+    this.framer = new LineFramer({
+      nextSeq: this.store.nextSeq,
+      offset: this.store.rawOffset - (this.store.recovered?.bytes.length ?? 0),
+      maxLineBytes: cfg.framing.maxLineBytes,
+      onLine: (l) => this.onLine(l),
+    });
+    if (this.store.recovered) {
+      // The line that was open when the daemon last stopped: frame it again, close it as partial.
+      const r = this.store.recovered;
+      this.framer.push(r.bytes, r.ts);
+      this.framer.flushPartial();
+      this.publish();
+    }
+    this.flushTimer = setInterval(() => this.flushStore(), storage.flushMs);
+    this.indexTimer = setInterval(() => this.store.indexStep(20), 1000);
+    this.flushTimer.unref();
+    this.indexTimer.unref();
+    source.on('data', (chunk, ts) => this.onData(chunk, ts));
+    source.on('status', (s) => this.onStatus(s));
+  }
+
+  start(): void {
+    this.source.start();
+  }
+
+  get status(): SourceStatus & { since: number } {
+    return { ...this.statusValue, since: this.statusSince };
+  }
+
+  /** Seq the next line will have. */
+  get nextSeq(): number {
+    return this.framer.seq;
+  }
+
+  private onData(chunk: Buffer, ts: number): void {
+    if (this.closed) return;
+    this.counters.bytesIn += chunk.length;
+    this.store.appendRaw(chunk, ts);
+    this.framer.push(chunk, ts);
+    this.armIdle();
+    this.publish();
+  }
+
+  private onLine(line: FramedLine): void {
+    this.counters.lines++;
+    this.lastLineAt = Date.now();
+    this.store.appendLine(line);
+    this.batch.push(lineMessage(line));
+    for (const ev of this.decoder.push(line)) this.addEvent(ev);
+  }
+
+  private addEvent(ev: ConsoleEvent): StoredEvent {
+    const stored = this.store.appendEvent(ev);
+    if (ev.kind !== 'status' && ev.kind !== 'audit') this.counters.events++;
+    if (ev.kind === 'xen.focus' && typeof ev.data.target === 'string') this.focus = ev.data.target;
+    this.batch.push(eventMessage(stored));
+    return stored;
+  }
+
+  /** Append a record that is not decoded from the UART (status, audit) at the current position. */
+  record(kind: string, data: Record<string, unknown>): StoredEvent {
+    const seq = this.framer.seq - 1;
+    const ev = this.addEvent({ kind, console: this.id, firstSeq: seq, lastSeq: seq, ts: Date.now(), data });
+    this.publish();
+    return ev;
+  }
+
+  private onStatus(s: SourceStatus): void {
+    if (this.closed) return;
+    if (s.up && !this.statusValue.up && this.statusValue.reason !== 'not started') this.counters.reconnects++;
+    if (!s.up) {
+      // Whatever was pending belongs before the status.
+      this.framer.flushPartial();
+    }
+    this.statusValue = s;
+    this.statusSince = Date.now();
+    this.log.info({ up: s.up, reason: s.reason }, s.up ? 'console up' : 'console down');
+    this.record('status', { up: s.up, reason: s.reason });
+  }
+
+  private armIdle(): void {
+    if (this.framer.pending) {
+      if (this.idleTimer) this.idleTimer.refresh();
+      else {
+        this.idleTimer = setTimeout(() => {
+          this.idleTimer = undefined;
+          if (this.framer.pending) {
+            this.framer.flushPartial();
+            this.publish();
+          }
+        }, this.config.framing.idleFlushMs);
+        this.idleTimer.unref();
+      }
+    }
+    // After a quiet second, let decoders close blocks whose end can only be seen by silence
+    // (the last register dump of a key answer).
+    if (this.decoderIdleTimer) this.decoderIdleTimer.refresh();
+    else {
+      this.decoderIdleTimer = setTimeout(() => {
+        this.decoderIdleTimer = undefined;
+        for (const ev of this.decoder.flush('idle')) this.addEvent(ev);
+        this.publish();
+      }, 1000);
+      this.decoderIdleTimer.unref();
+    }
+  }
+
+  private publish(): void {
+    if (this.batch.length === 0) return;
+    const b = this.batch;
+    this.batch = [];
+    this.emit('records', b);
+  }
+
+  private flushStore(): void {
+    try {
+      this.store.setPendingOffset(this.framer.openLineOffset);
+      this.store.flush();
+    } catch (e) {
+      this.log.error({ err: e }, 'store flush failed; will retry');
+    }
+  }
+
+  /** Write bytes to the board (console control). */
+  async write(data: Buffer): Promise<void> {
+    await this.source.write(data);
+    this.counters.writes += data.length;
+  }
+
+  get secondsSinceLastLine(): number | null {
+    return this.lastLineAt ? (Date.now() - this.lastLineAt) / 1000 : null;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [this.idleTimer, this.decoderIdleTimer]) if (t) clearTimeout(t);
+    for (const t of [this.flushTimer, this.indexTimer]) if (t) clearInterval(t);
+    await this.source.close().catch(() => undefined);
+    this.flushStore();
+    this.store.close();
+  }
+}

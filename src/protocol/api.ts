@@ -1,0 +1,95 @@
+// REST request and response schemas (JSON Schema via TypeBox). The server validates every
+// request against them, and /docs (OpenAPI) is generated from them.
+import { Type } from '@sinclair/typebox';
+import { EventEnvelopeSchema } from './events.js';
+
+export const ConsoleParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'Console id' }) });
+
+const Seq = (description: string) => Type.Integer({ minimum: 0, description });
+const Time = (description: string) => Type.Union([Type.Number({ minimum: 0 }), Type.String({ format: 'date-time' })], { description });
+
+export const LinesQuery = Type.Object(
+  {
+    from: Type.Optional(Seq('First seq (inclusive)')),
+    to: Type.Optional(Seq('Last seq (inclusive)')),
+    since: Type.Optional(Time('Receive time lower bound: ms since the epoch or an ISO 8601 date-time')),
+    until: Type.Optional(Time('Receive time upper bound')),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Text search (words in order, case-insensitive)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1000 })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc', description: "'desc' gives the newest lines first" })),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const RawQuery = Type.Object(
+  {
+    from: Type.Optional(Seq('First line seq (inclusive); default: oldest kept byte')),
+    to: Type.Optional(Seq('Last line seq (inclusive); default: newest byte')),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const EventsQuery = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ maxLength: 500, description: "Comma-separated kinds; 'xen.*' matches a prefix" })),
+    from: Type.Optional(Seq('Events ending at or after this seq')),
+    to: Type.Optional(Seq('Events starting at or before this seq')),
+    boot: Type.Optional(Type.Integer({ minimum: 0, description: 'Boot id from /boots' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1000 })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' })),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const StreamQuery = Type.Object(
+  {
+    from: Type.Optional(Seq('Send history from this seq, then live. Omit for live only.')),
+    batch: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Boolean()], { description: 'Receive {type:"batch"} frames' })),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const NoteBody = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: 2000, description: 'A note to put into the console history (e.g. "flashed new dtb")' }) },
+  { additionalProperties: false },
+);
+
+export const LineOut = Type.Object({
+  seq: Type.Integer(),
+  ts: Type.Number(),
+  text: Type.String(),
+  partial: Type.Optional(Type.Boolean()),
+  cont: Type.Optional(Type.Boolean()),
+  cut: Type.Optional(Type.Boolean()),
+});
+
+export const ConsoleOut = Type.Object({
+  id: Type.String(),
+  description: Type.Optional(Type.String()),
+  source: Type.Object({ type: Type.String(), describe: Type.String() }),
+  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  reason: Type.String(),
+  since: Type.Number(),
+  nextSeq: Type.Integer(),
+  counters: Type.Object({
+    bytesIn: Type.Integer(), lines: Type.Integer(), events: Type.Integer(), reconnects: Type.Integer(), clients: Type.Integer(), queueDrops: Type.Integer(),
+  }),
+  focus: Type.String({ description: "Where the board's serial input goes: 'xen', 'dom0', 'dom1', ... or 'unknown'" }),
+});
+
+export const EventOut = Type.Intersect([Type.Object({ id: Type.Integer() }), EventEnvelopeSchema]);
+
+export const BootOut = Type.Object({
+  id: Type.Integer(),
+  firstSeq: Type.Integer(),
+  lastSeq: Type.Union([Type.Integer(), Type.Null()]),
+  ts: Type.Number(),
+  trigger: Type.String(),
+  text: Type.String(),
+});
+
+export const ErrorOut = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });

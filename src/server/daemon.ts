@@ -1,0 +1,49 @@
+// The daemon: builds one ConsoleRuntime and hub per configured console and the HTTP server.
+import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.js';
+import { ConsoleRuntime } from '../core/console.js';
+import { ConsoleHub } from '../hub/hub.js';
+import { createSource } from '../uart/index.js';
+import { buildApp } from './app.js';
+
+export class Daemon {
+  readonly config: Config;
+  readonly consoles = new Map<string, ConsoleRuntime>();
+  readonly hubs = new Map<string, ConsoleHub>();
+  readonly log: Logger;
+  readonly baseDir: string;
+  app!: FastifyInstance;
+  readonly startedAt = Date.now();
+
+  constructor(config: Config, log: Logger, baseDir: string) {
+    this.config = config;
+    this.log = log;
+    this.baseDir = baseDir;
+    for (const c of config.consoles) {
+      const source = createSource(c.source, { baseDir, logger: log.child({ console: c.id }) });
+      const rt = new ConsoleRuntime(c, config, source, log, baseDir);
+      this.consoles.set(c.id, rt);
+      this.hubs.set(c.id, new ConsoleHub(rt, config.server));
+    }
+  }
+
+  /** Start the sources and listen. Returns the address actually bound (port 0 picks one). */
+  async start(): Promise<{ host: string; port: number; url: string }> {
+    this.app = await buildApp(this);
+    for (const rt of this.consoles.values()) rt.start();
+    const { host, port } = this.config.server;
+    await this.app.listen({ host, port });
+    const addr = this.app.server.address();
+    const bound = typeof addr === 'object' && addr ? addr.port : port;
+    const scheme = this.config.server.tls ? 'https' : 'http';
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return { host, port: bound, url: `${scheme}://${shown}:${bound}` };
+  }
+
+  async stop(): Promise<void> {
+    for (const h of this.hubs.values()) h.close();
+    if (this.app) await this.app.close();
+    await Promise.all([...this.consoles.values()].map((c) => c.close()));
+  }
+}

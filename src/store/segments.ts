@@ -1,0 +1,155 @@
+// Append-only raw segment files: every received byte, byte-exact, in files named by the stream
+// offset of their first byte (`0000000000000000.seg`). Only this module touches them.
+import { closeSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+interface Segment { start: number; size: number; file: string }
+
+const NAME = /^([0-9a-f]{16})\.seg$/;
+
+export class SegmentLog {
+  private readonly dir: string;
+  private readonly segmentBytes: number;
+  private segments: Segment[] = [];
+  private fd = -1;
+  private dirty = false;
+
+  constructor(dir: string, segmentBytes: number) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(dir).sort()) {
+      const m = NAME.exec(f);
+      if (!m) continue;
+      const file = path.join(dir, f);
+      const fd = openSync(file, 'r');
+      const size = fstatSync(fd).size;
+      closeSync(fd);
+      this.segments.push({ start: parseInt(m[1], 16), size, file });
+    }
+  }
+
+  /** Offset one past the last byte stored. */
+  get end(): number {
+    const last = this.segments.at(-1);
+    return last ? last.start + last.size : 0;
+  }
+
+  /** Offset of the oldest byte still kept. */
+  get start(): number {
+    return this.segments[0]?.start ?? 0;
+  }
+
+  get totalBytes(): number {
+    return this.end - this.start;
+  }
+
+  /** Cut the log back to `end` (bytes written but never committed to the index, after a crash). */
+  truncate(end: number): void {
+    this.closeFd();
+    while (this.segments.length && this.segments.at(-1)!.start >= end && this.segments.at(-1)!.start > 0) {
+      const s = this.segments.pop()!;
+      unlinkSync(s.file);
+    }
+    const last = this.segments.at(-1);
+    if (last && last.start + last.size > end) {
+      const fd = openSync(last.file, 'r+');
+      ftruncateSync(fd, Math.max(0, end - last.start));
+      closeSync(fd);
+      last.size = Math.max(0, end - last.start);
+    }
+  }
+
+  /** Start a fresh log at `offset` when the index says the stream continues past what is on disk. */
+  ensureEnd(offset: number): void {
+    if (this.end === offset) return;
+    if (this.end > offset) { this.truncate(offset); return; }
+    // Bytes between end and offset are gone (deleted by hand?); continue in a new segment.
+    this.closeFd();
+    this.segments.push({ start: offset, size: 0, file: path.join(this.dir, name(offset)) });
+    closeSync(openSync(this.segments.at(-1)!.file, 'a'));
+  }
+
+  append(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) {
+      let last = this.segments.at(-1);
+      if (!last || last.size >= this.segmentBytes) {
+        this.closeFd();
+        const start = this.end;
+        last = { start, size: 0, file: path.join(this.dir, name(start)) };
+        this.segments.push(last);
+      }
+      if (this.fd < 0) this.fd = openSync(last.file, 'a');
+      const n = Math.min(buf.length - off, this.segmentBytes - last.size);
+      let w = 0;
+      while (w < n) w += writeSync(this.fd, buf, off + w, n - w);
+      last.size += n;
+      off += n;
+      this.dirty = true;
+    }
+  }
+
+  sync(): void {
+    if (this.fd >= 0 && this.dirty) fsyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  /** Read bytes [from, to) that are still kept (clipped to what exists). */
+  read(from: number, to: number): Buffer {
+    from = Math.max(from, this.start);
+    to = Math.min(to, this.end);
+    if (to <= from) return Buffer.alloc(0);
+    const out = Buffer.allocUnsafe(to - from);
+    let pos = 0;
+    for (const s of this.segments) {
+      const a = Math.max(from, s.start);
+      const b = Math.min(to, s.start + s.size);
+      if (b <= a) continue;
+      const fd = openSync(s.file, 'r');
+      try {
+        let r = 0;
+        while (r < b - a) {
+          const n = readSync(fd, out, pos + r, b - a - r, a - s.start + r);
+          if (n === 0) break;
+          r += n;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      pos += b - a;
+    }
+    return out.subarray(0, pos);
+  }
+
+  /** Segments other than the one being written, oldest first. */
+  closedSegments(): Array<{ start: number; end: number; file: string }> {
+    return this.segments.slice(0, -1).map((s) => ({ start: s.start, end: s.start + s.size, file: s.file }));
+  }
+
+  /** Remove the oldest segment (retention). */
+  dropOldest(): { start: number; end: number } | undefined {
+    if (this.segments.length < 2) return undefined;
+    const s = this.segments.shift()!;
+    unlinkSync(s.file);
+    return { start: s.start, end: s.start + s.size };
+  }
+
+  close(): void {
+    this.sync();
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd >= 0) {
+      if (this.dirty) fsyncSync(this.fd);
+      closeSync(this.fd);
+    }
+    this.fd = -1;
+    this.dirty = false;
+  }
+}
+
+function name(offset: number): string {
+  return offset.toString(16).padStart(16, '0') + '.seg';
+}

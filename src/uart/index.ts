@@ -1,0 +1,52 @@
+// The byte sources: createSource() turns a source config into a started-on-demand Source.
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { parseSourceConfig, type SourceConfig } from './config.ts';
+import { ExecSource } from './exec.ts';
+import { ReplaySource } from './replay.ts';
+import { SerialSource } from './serial.ts';
+import { TcpSource } from './tcp.ts';
+import type { Source } from './types.ts';
+import { UnixSource } from './unix.ts';
+
+export interface CreateSourceOptions {
+  /** Directory that relative paths (device, socket, file, cwd) are relative to; default: the process's cwd. */
+  baseDir?: string;
+  logger?: Logger;
+}
+
+/**
+ * A Source for `cfg` (validated, defaults filled; throws SourceConfigError on a bad config).
+ * The source is not started: attach listeners, then call start().
+ */
+export function createSource(cfg: SourceConfig, opts: CreateSourceOptions = {}): Source {
+  const c = parseSourceConfig(cfg);
+  const resolve = (p: string) => path.resolve(opts.baseDir ?? process.cwd(), p);
+  const logger = opts.logger?.child({ component: 'uart', source: c.type });
+  const o = { logger };
+  switch (c.type) {
+    case 'serial':
+      return new SerialSource({ ...c, path: resolve(c.path) }, o);
+    case 'tcp':
+      return new TcpSource(c, o);
+    case 'unix':
+      return new UnixSource({ ...c, path: resolve(c.path) }, o);
+    case 'exec':
+      return new ExecSource({ ...c, cwd: resolve(c.cwd ?? '.') }, o);
+    case 'replay':
+      return new ReplaySource({ ...c, file: resolve(c.file) }, o);
+  }
+}
+
+export { BaseSource, receiveTime } from './base.ts';
+export { Backoff, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, BACKOFF_STABLE_MS } from './backoff.ts';
+export * from './config.ts';
+export { ExecSource } from './exec.ts';
+export { ReplaySource } from './replay.ts';
+export { SerialSource } from './serial.ts';
+export { SocketSource } from './socket.ts';
+export { TcpSource } from './tcp.ts';
+export { UnixSource } from './unix.ts';
+export { TelnetCodec } from './telnet.ts';
+export { encodeXrecLine, isXrecFile, parseXrec, XREC_EXTENSION, type XrecRecord } from './xrec.ts';
+export type { Source, SourceEventMap, SourceStatus } from './types.ts';

@@ -1,0 +1,203 @@
+// A local serial device (/dev/ttyUSB0, /dev/serial/by-id/..., a PTY) through `serialport`.
+//
+// Device loss: an unplugged USB adapter or a PTY whose far end closed is *hung up* by the
+// kernel, and from then on a read returns 0 bytes (EOF) instead of an error. serialport's
+// unix binding retries a 0-byte read at once, forever: the port never reports anything and
+// the process spins on read(2) (measured: a core's worth of system time). So the binding is
+// wrapped (hangupAwareBinding) to turn a 0-byte read into a disconnect error; serialport then
+// closes the port with a DisconnectedError, which we report as down and reopen with backoff.
+import { read } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SerialPort } from 'serialport';
+import { BaseSource, errorReason, type SourceOptions } from './base.ts';
+import { fillDefaults, type SerialConfig, type SerialSettings } from './config.ts';
+
+type Binding = typeof SerialPort.binding;
+type PortBinding = Awaited<ReturnType<Binding['open']>>;
+type ReadResult = { bytesRead: number; buffer: Buffer };
+
+const fsRead = promisify(read);
+
+/** The parts of serialport's unix port binding that the read replacement needs. */
+interface UnixPortInternals {
+  fd: number | null;
+  isOpen: boolean;
+  poller: { once(event: 'readable', cb: (err: Error | null) => void): unknown };
+}
+
+function isUnixPort(port: unknown): port is UnixPortInternals {
+  return typeof port === 'object' && port !== null && 'fd' in port && 'poller' in port;
+}
+
+function canceled(message: string): Error {
+  return Object.assign(new Error(message), { canceled: true });
+}
+
+/**
+ * serialport's unix read loop, except that a 0-byte read is a hangup (the fd is
+ * non-blocking with VMIN=1, so "no data" is EAGAIN and 0 can only mean EOF).
+ */
+async function hangupAwareRead(port: UnixPortInternals, buffer: Buffer, offset: number, length: number): Promise<ReadResult> {
+  for (;;) {
+    const fd = port.fd;
+    if (fd === null || !port.isOpen) throw canceled('Port is not open');
+    try {
+      const { bytesRead } = await fsRead(fd, buffer, offset, length, null);
+      if (bytesRead > 0) return { bytesRead, buffer };
+      throw Object.assign(new Error('device hung up'), { code: 'EOF' });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw err;
+      // Wait for the poller; when the port is closed meanwhile it rejects with a canceled error.
+      await new Promise<void>((resolve, reject) => port.poller.once('readable', (e) => (e ? reject(e) : resolve())));
+    }
+  }
+}
+
+function hangupAwareBinding(base: Binding): Binding {
+  const wrapped = {
+    list: () => base.list(),
+    async open(options: unknown): Promise<PortBinding> {
+      const port = await (base.open as (o: unknown) => Promise<PortBinding>).call(base, options);
+      if (isUnixPort(port)) {
+        port.read = (buffer: Buffer, offset: number, length: number) => hangupAwareRead(port, buffer, offset, length);
+      }
+      return port;
+    },
+  };
+  return wrapped as unknown as Binding;
+}
+
+const binding = hangupAwareBinding(SerialPort.binding);
+
+/**
+ * Is `path` a Linux pseudo-terminal slave (Unix98 /dev/pts/N: majors 136-143; BSD ttyp: 3)?
+ * A PTY has no line to hold low, so it cannot carry a BREAK: the kernel's pty driver has no
+ * break_ctl, so TIOCSBRK is accepted as a no-op, and serialport's set() then fails on the
+ * modem-line ioctl (TIOCMSET: ENOTTY) that PTYs don't implement either.
+ */
+async function isPty(path: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false;
+  try {
+    const major = Number((BigInt((await stat(path, { bigint: true })).rdev) >> 8n) & 0xfffn);
+    return (major >= 136 && major <= 143) || major === 3;
+  } catch {
+    return false;
+  }
+}
+
+export class SerialSource extends BaseSource {
+  readonly type = 'serial';
+  readonly config: SerialSettings;
+  private pty = false;
+  private port: SerialPort | undefined;
+  private opening: Promise<unknown> = Promise.resolve();
+  private breaking = false;
+
+  constructor(cfg: SerialConfig, opts: SourceOptions = {}) {
+    super(opts);
+    this.config = fillDefaults(cfg) as SerialSettings;
+  }
+
+  /** False once the device turned out to be a PTY (see isPty); true for a real UART. */
+  get canBreak(): boolean {
+    return !this.pty;
+  }
+
+  protected override noBreakReason(): string {
+    return `${this.describe()} is a pseudo-terminal: a PTY cannot carry a BREAK condition`;
+  }
+
+  describe(): string {
+    const c = this.config;
+    return `${c.path} @${c.baudRate} ${c.dataBits}${c.parity[0]!.toUpperCase()}${c.stopBits}`;
+  }
+
+  protected async connect(id: number): Promise<void> {
+    const unsupported = this.unsupportedSetting();
+    if (unsupported) {
+      this.lost(id, unsupported, false); // a setting the driver rejects: retrying can't help
+      return;
+    }
+    const c = this.config;
+    this.pty = await isPty(c.path);
+    if (!this.isCurrent(id)) return;
+    type PortOptions = ConstructorParameters<typeof SerialPort>[0];
+    const port = new SerialPort({
+      // SerialPort's type omits `binding`, but it takes it (it defaults to the detected one).
+      binding,
+      path: c.path,
+      baudRate: c.baudRate,
+      dataBits: c.dataBits,
+      parity: c.parity,
+      stopBits: c.stopBits,
+      rtscts: c.rtscts,
+      xon: c.xon, // software flow control both ways: honour XON/XOFF from the device (IXON)...
+      xoff: c.xon, // ...and send them when our input buffer fills (IXOFF)
+      autoOpen: false,
+    } as PortOptions);
+    this.port = port;
+    // Listeners before open(): the stream starts reading as soon as the port is open.
+    port.on('data', (chunk: Buffer) => this.emitData(id, chunk));
+    port.on('error', (err: Error) => this.lost(id, errorReason(err)));
+    // serialport closes the port itself on a read/write failure, with a DisconnectedError.
+    port.on('close', (err: (Error & { disconnected?: boolean }) | null) =>
+      this.lost(id, !err ? 'port closed' : err.disconnected ? `device lost: ${errorReason(err)}` : errorReason(err)),
+    );
+    const openResult = new Promise<Error | null>((resolve) => port.open((err) => resolve(err ?? null)));
+    this.opening = openResult;
+    const err = await openResult;
+    if (err) {
+      this.lost(id, errorReason(err));
+      return;
+    }
+    this.opened(id);
+  }
+
+  protected async disconnect(): Promise<void> {
+    const port = this.port;
+    this.port = undefined;
+    if (!port) return;
+    await this.opening; // an open in flight finishes first, so its fd is closed too
+    port.on('error', () => {}); // late errors of a discarded port are of no interest
+    if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  protected transmit(data: Buffer): Promise<void> {
+    const port = this.port;
+    if (!port) return Promise.reject(new Error(`${this.describe()} is not open`));
+    return new Promise((resolve, reject) => port.write(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * Hold the line in the BREAK condition for `ms`. Note that on a PTY this is accepted but
+   * does nothing: Linux's pty driver has no break_ctl operation, so TIOCSBRK/TIOCCBRK
+   * succeed as no-ops and the far end can observe nothing (see test/uart/serial.test.ts).
+   */
+  protected override async transmitBreak(ms: number): Promise<void> {
+    const port = this.port;
+    if (!port) throw new Error(`${this.describe()} is not open`);
+    if (this.breaking) throw new Error(`${this.describe()}: a BREAK is already in progress`);
+    this.breaking = true;
+    const set = (brk: boolean) => new Promise<void>((resolve, reject) => port.set({ brk }, (err) => (err ? reject(err) : resolve())));
+    try {
+      await set(true);
+      await sleep(ms);
+    } finally {
+      this.breaking = false;
+      // Always try to release the line, even if setting it failed half-way.
+      if (port.isOpen) await set(false);
+    }
+  }
+
+  /** serialport's unix binding only knows none/even/odd parity and 1 or 2 stop bits. */
+  private unsupportedSetting(): string | undefined {
+    if (process.platform === 'win32') return undefined;
+    const c = this.config;
+    if (c.parity === 'mark' || c.parity === 'space') return `parity "${c.parity}" is not supported by the serial driver on ${process.platform}`;
+    if (c.stopBits === 1.5) return `1.5 stop bits are not supported by the serial driver on ${process.platform}`;
+    return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+// Unix socket client: QEMU `-chardev socket,path=...,server=on`. All the work is in
+// SocketSource; this only maps the config.
+import type { SourceOptions } from './base.ts';
+import type { UnixConfig } from './config.ts';
+import { SocketSource } from './socket.ts';
+
+export class UnixSource extends SocketSource {
+  readonly config: UnixConfig;
+
+  constructor(cfg: UnixConfig, opts: SourceOptions = {}) {
+    super({ type: 'unix', label: `unix ${cfg.path}`, connect: { path: cfg.path }, telnet: false }, opts);
+    this.config = { ...cfg };
+  }
+}
