@@ -5,6 +5,8 @@ import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { readFileSync } from 'node:fs';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { Daemon } from './daemon.js';
 import { Auth, authHook } from './auth.js';
 import { createMetrics } from './metrics.js';
@@ -19,8 +21,15 @@ export async function buildApp(d: Daemon): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
+
+  // Query strings and path params are text, so they are coerced ("5" -> 5); JSON bodies are not:
+  // {"text": 5} is an error, not "5".
+  const ajvOpts: AjvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false };
+  const loose = new Ajv({ ...ajvOpts, coerceTypes: 'array' });
+  const strict = new Ajv({ ...ajvOpts, coerceTypes: false });
+  for (const a of [loose, strict]) (addFormats as unknown as (a: Ajv) => void)(a);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : loose).compile(schema));
 
   const auth = new Auth(d.config.auth);
   app.decorateRequest('principal', undefined as never);

@@ -70,7 +70,8 @@ function hangupAwareBinding(base: Binding): Binding {
   return wrapped as unknown as Binding;
 }
 
-const binding = hangupAwareBinding(SerialPort.binding);
+/** serialport's detected binding with hangup detection; exported for tests. */
+export const binding = hangupAwareBinding(SerialPort.binding);
 
 /**
  * Is `path` a Linux pseudo-terminal slave (Unix98 /dev/pts/N: majors 136-143; BSD ttyp: 3)?

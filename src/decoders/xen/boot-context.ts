@@ -1,0 +1,21 @@
+// State shared by the sub-decoders of the xen-platform family (one instance per console).
+import type { DecodedEvent } from '../types.js';
+
+export class PlatformContext {
+  /** GIC version learned from this boot's `GICv2/GICv3 initialization` block. */
+  gicVersion?: 2 | 3;
+  /** The key whose response is being read, if any (`h`, `q`, `?`...). */
+  openKey?: string;
+}
+
+/** A single-line event. */
+export function lineEvent(kind: string, seq: number, ts: number, data: Record<string, unknown>): DecodedEvent {
+  return { kind, firstSeq: seq, lastSeq: seq, ts, data };
+}
+
+/** `0x` + lowercase hex without leading zeros, from a printed address (`0x00000008000000`, `0000000008000000`). */
+export function normAddr(s: string): string | undefined {
+  const t = s.trim().replace(/^0x/i, '');
+  if (!/^[0-9a-fA-F]{1,16}$/.test(t)) return undefined;
+  return '0x' + BigInt('0x' + t).toString(16);
+}

@@ -1,0 +1,50 @@
+// Mail and forum copies of crash logs re-wrap long lines (format=flowed): a `(XEN)` line that ends
+// in a space goes on in the next, untagged line (`(XEN)      X0: ...  X2: ` / `0000000000000000`,
+// `(XEN) Xen BUG at ` / `> ...xen/include/xen/mm.h:683`). This joins such a line with its
+// continuation before the crash family parses it. It holds at most one line, and only when the
+// caller says the line may be wrapped (inside a crash block, or a crash trigger line).
+import type { TaggedLine } from '../types.js';
+import type { XLine } from './regs.js';
+
+const QUOTE = /^(?:>\s?)+\s*/;
+
+export interface Unwrapped extends XLine {
+  line: TaggedLine;
+}
+
+export class Unwrapper {
+  private held: Unwrapped | undefined;
+
+  /**
+   * Push a tagged line; `out` receives the lines to process, in order. `mayWrap(line)` tells whether
+   * a Xen line ending in a space should wait for a continuation.
+   */
+  push(line: TaggedLine, mayWrap: (l: TaggedLine) => boolean, out: (l: Unwrapped) => void): void {
+    const h = this.held;
+    if (h) {
+      if (line.stream === 'plain' && !line.split && line.seq === h.endSeq + 1) {
+        const cont = line.body.replace(QUOTE, '');
+        if (cont.trim() !== '') {
+          h.body += cont;
+          h.endSeq = line.seq;
+          if (!h.body.endsWith(' ')) { this.held = undefined; out(h); }
+          return;
+        }
+      }
+      this.held = undefined;
+      out(h);
+    }
+    const u: Unwrapped = { seq: line.seq, endSeq: line.seq, ts: line.ts, body: line.body, line };
+    if (line.stream === 'xen' && line.body.endsWith(' ') && line.body.trim() !== '' && mayWrap(line)) {
+      this.held = u;
+      return;
+    }
+    out(u);
+  }
+
+  flush(out: (l: Unwrapped) => void): void {
+    const h = this.held;
+    this.held = undefined;
+    if (h) out(h);
+  }
+}

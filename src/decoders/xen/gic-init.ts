@@ -1,0 +1,224 @@
+// The GIC driver's boot block (xen-console-reference §3.1 GICv2, §3.2 GICv3) → `xen.gic.init`.
+//
+// GICv2: optional `GICv2m extension register frame:` blocks (4 indented `gic_v2m_*=` lines), then
+// `GICv2 initialization:` + 5 indented `gic_*=` lines, optional warnings (`GICv2: Adjusting CPU
+// interface base to ...`), and the summary `GICv2: %d lines, %d cpu%s%s (IID %8.8x).`, which ends
+// the block. GICv3: `GICv3 initialization:` + `gic_dist_addr=`, `gic_maintenance_irq=`,
+// `gic_rdist_stride=`, `gic_rdist_regions=`, `redistributor regions:` + `- region %u: a - b`,
+// optional `GICv3 compatible with GICv2 cbase .. vbase ..`, then `GICv3: %d lines, (IID %8.8x).`;
+// the neighbours after the summary (`GICv3: CPU0: Found redistributor in region %d @%p`, eSPI and
+// LPI lines) are taken in before the event goes out. ITS lines (`GICv3: Found ITS @0x..`) may come
+// before. Addresses are normalised to `0x` + lowercase hex without leading zeros.
+import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
+import { normAddr, type PlatformContext } from './boot-context.js';
+
+const MAX_ITEMS = 256;
+
+interface Open {
+  version: 2 | 3;
+  firstSeq: number;
+  lastSeq: number;
+  ts: number;
+  data: Record<string, unknown>;
+  /** Summary seen: the block is waiting for its neighbours. */
+  summary: boolean;
+  /** A wrapped `GICv3 compatible with GICv2 cbase X vbase` line waits for its value. */
+  wantVbase: boolean;
+  lines: number;
+}
+
+export interface GicUpHook {
+  (version: 2 | 3, seq: number, ts: number): void;
+}
+
+export class GicInitParser {
+  private open?: Open;
+  private v2m: Array<Record<string, unknown>> = [];
+  private v2mOpen?: Record<string, unknown>;
+  private v2mFirstSeq?: number;
+  private its: string[] = [];
+
+  constructor(private readonly ctx: PlatformContext, private readonly onUp: GicUpHook) {}
+
+  /** New boot: forget everything. */
+  reset(emit: Emit, reason?: string): void {
+    this.close(emit, reason ?? 'interrupted by new boot');
+    this.v2m = [];
+    this.v2mOpen = undefined;
+    this.v2mFirstSeq = undefined;
+    this.its = [];
+  }
+
+  /** Returns true when the line was part of the GIC block. */
+  push(line: TaggedLine, emit: Emit): boolean {
+    const b = line.body;
+    const o = this.open;
+    if (line.stream !== 'xen') {
+      // A mail-wrapped `vbase` value.
+      if (o && o.wantVbase && line.stream === 'plain') {
+        const a = normAddr(b.trim());
+        if (a) { (o.data.v2compat as Record<string, unknown>).vbase = a; o.wantVbase = false; this.touch(o, line); return true; }
+      }
+      return false;
+    }
+    const c = b.charCodeAt(0);
+    if (c === 0x20 /* space */) {
+      const m = /^\s+(gic_\w+)=(\S*)/.exec(b);
+      if (m) {
+        if (this.v2mOpen && m[1].startsWith('gic_v2m_')) { this.v2mField(m[1], m[2]); return true; }
+        if (o && !o.summary) { this.field(o, m[1], m[2]); this.touch(o, line); return true; }
+        return false;
+      }
+      if (o && !o.summary) {
+        const r = /^\s+- region (\d+): (\S+) - (\S+)/.exec(b);
+        if (r) {
+          const regions = (o.data.regions as unknown[]) ?? [];
+          if (regions.length < MAX_ITEMS) regions.push({ index: Number(r[1]), base: normAddr(r[2]), end: normAddr(r[3]) });
+          o.data.regions = regions;
+          this.touch(o, line);
+          return true;
+        }
+        if (/^\s+redistributor regions:/.test(b)) { this.touch(o, line); return true; }
+      }
+      if (o?.summary) this.close(emit);
+      return false;
+    }
+    if (c !== 0x47 /* G */) {
+      if (o?.summary) this.close(emit);
+      else if (o && o.lines > 40) this.close(emit, 'GIC summary line not seen');
+      return false;
+    }
+    if (b.startsWith('GICv2m extension register frame:')) {
+      this.v2mOpen = {};
+      this.v2m.push(this.v2mOpen);
+      if (this.v2m.length > 32) this.v2m.shift();
+      this.v2mFirstSeq ??= line.seq;
+      return true;
+    }
+    if (b.startsWith('GICv2 initialization:') || b.startsWith('GICv3 initialization:')) {
+      this.close(emit, 'GIC summary line not seen');
+      this.v2mOpen = undefined;
+      const version = b.charAt(4) === '2' ? 2 : 3;
+      const first = version === 2 && this.v2mFirstSeq !== undefined ? this.v2mFirstSeq : line.seq;
+      this.open = { version, firstSeq: first, lastSeq: line.seq, ts: line.ts, data: { version }, summary: false, wantVbase: false, lines: 1 };
+      return true;
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^GICv2: (\d+) lines, (\d+) cpus?(, secure)? \(IID ([0-9a-fA-F]+)\)/.exec(b))) {
+      const op = this.ensure(2, line);
+      op.data.lines = Number(m[1]);
+      op.data.cpus = Number(m[2]);
+      op.data.secure = m[3] !== undefined;
+      op.data.iid = m[4];
+      this.touch(op, line);
+      op.summary = true;
+      this.close(emit); // GICv2 prints nothing right after its summary
+      return true;
+    }
+    if ((m = /^GICv3: (\d+) lines, \(IID ([0-9a-fA-F]+)\)/.exec(b))) {
+      const op = this.ensure(3, line);
+      op.data.lines = Number(m[1]);
+      op.data.iid = m[2];
+      op.summary = true;
+      this.touch(op, line);
+      return true;
+    }
+    if ((m = /^GICv3: CPU(\d+): Found redistributor in region (\d+) @([0-9a-fA-F]+)/.exec(b))) {
+      if (o && o.summary) {
+        const rd = (o.data.redistributors as unknown[]) ?? [];
+        if (rd.length < MAX_ITEMS) rd.push({ cpu: Number(m[1]), region: Number(m[2]), va: m[3] });
+        o.data.redistributors = rd;
+        this.touch(o, line);
+        return true;
+      }
+      return false;
+    }
+    if ((m = /^GICv3 compatible with GICv2 cbase (\S+) vbase ?(\S*)/.exec(b))) {
+      if (o && o.version === 3) {
+        const vb = m[2] ? normAddr(m[2]) : undefined;
+        o.data.v2compat = { cbase: normAddr(m[1]), ...(vb ? { vbase: vb } : {}) };
+        o.wantVbase = !vb;
+        this.touch(o, line);
+        return true;
+      }
+      return false;
+    }
+    if ((m = /^GICv3: Found ITS @(?:0x)?([0-9a-fA-F]+)/.exec(b))) {
+      const a = normAddr(m[1]) ?? m[1];
+      if (o) { ((o.data.its as string[]) ??= []).push(a); this.touch(o, line); } else if (this.its.length < MAX_ITEMS) this.its.push(a);
+      return true;
+    }
+    if ((m = /^GICv3: using at most (\d+) LPIs on the host/.exec(b))) {
+      if (o) { o.data.maxLpis = Number(m[1]); this.touch(o, line); return true; }
+      return false;
+    }
+    if ((m = /^GICv3: (\d+) eSPI lines/.exec(b))) {
+      if (o) { o.data.espiLines = Number(m[1]); this.touch(o, line); return true; }
+      return false;
+    }
+    if (o && /^GICv[23]: /.test(b) && !/Mapping v2m|Creating v2m/.test(b)) {
+      // Warnings inside the block (`GICv2: Adjusting CPU interface base to 0x...`, `GICC size=`...).
+      const w = (o.data.warnings as string[]) ?? [];
+      if (w.length < 32) w.push(b.slice(7).trim());
+      o.data.warnings = w;
+      this.touch(o, line);
+      return true;
+    }
+    if (o?.summary) this.close(emit);
+    return false;
+  }
+
+  flush(emit: Emit, reason: string): void {
+    this.close(emit, reason);
+  }
+
+  private ensure(version: 2 | 3, line: TaggedLine): Open {
+    if (this.open && this.open.version === version) return this.open;
+    // A summary without the `initialization:` block (capture started late).
+    this.open = { version, firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { version }, summary: false, wantVbase: false, lines: 0 };
+    return this.open;
+  }
+
+  private touch(o: Open, line: TaggedLine): void {
+    o.lines++;
+    if (line.seq > o.lastSeq) o.lastSeq = line.seq;
+  }
+
+  private field(o: Open, name: string, value: string): void {
+    const d = o.data;
+    switch (name) {
+      case 'gic_dist_addr': d.dist = normAddr(value) ?? value; break;
+      case 'gic_cpu_addr': d.cpu = normAddr(value) ?? value; break;
+      case 'gic_hyp_addr': d.hyp = normAddr(value) ?? value; break;
+      case 'gic_vcpu_addr': d.vcpu = normAddr(value) ?? value; break;
+      case 'gic_maintenance_irq': d.maintenanceIrq = Number(value); break;
+      case 'gic_rdist_stride': d.rdistStride = normAddr(value) ?? value; break;
+      case 'gic_rdist_regions': d.rdistRegions = Number(value); break;
+      default: break;
+    }
+  }
+
+  private v2mField(name: string, value: string): void {
+    const f = this.v2mOpen!;
+    if (name === 'gic_v2m_addr') f.addr = normAddr(value) ?? value;
+    else if (name === 'gic_v2m_size') f.size = normAddr(value) ?? value;
+    else if (name === 'gic_v2m_spi_base') f.spiBase = Number(value);
+    else if (name === 'gic_v2m_num_spis') f.numSpis = Number(value);
+  }
+
+  private close(emit: Emit, partial?: string): void {
+    const o = this.open;
+    if (!o) return;
+    this.open = undefined;
+    if (o.version === 2 && this.v2m.length) o.data.v2m = this.v2m;
+    if (this.its.length) o.data.its = [...this.its, ...((o.data.its as string[]) ?? [])];
+    this.v2m = [];
+    this.v2mFirstSeq = undefined;
+    this.its = [];
+    const ev: DecodedEvent = { kind: 'xen.gic.init', firstSeq: o.firstSeq, lastSeq: o.lastSeq, ts: o.ts, data: o.data };
+    if (!o.summary) { ev.partial = true; ev.reason = partial ?? 'GIC summary line not seen'; }
+    this.ctx.gicVersion = o.version;
+    emit(ev);
+    if (o.summary) this.onUp(o.version, o.data.lines !== undefined ? o.lastSeq : o.firstSeq, o.ts);
+  }
+}

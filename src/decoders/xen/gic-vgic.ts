@@ -1,0 +1,52 @@
+// Guest accesses the vGIC could not emulate (xen-console-reference §3.5, vgic-v2.c / vgic-v3.c /
+// vgic-v3-its.c / vgic.c), e.g. `d0v0: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER4`,
+// `d0v1: vGICR: SGI: unhandled word write ... to ICACTIVER0`, `d1v0: vGICD: bad read width 2 r3
+// offset 0x000800`, `d0v0: vGICD: RAZ on reserved register offset 0x00000c`. Debug builds may put a
+// `file.c:NN:` in front (gdprintk).
+
+export interface VgicData {
+  domain?: number;
+  vcpu?: number;
+  frame: 'GICD' | 'GICR' | 'GITS' | 'GIC';
+  /** The vGICR SGI frame (`vGICR: SGI:`). */
+  sgi?: boolean;
+  access: 'unhandled-write' | 'unhandled-read' | 'bad-read-width' | 'bad-write-width' | 'raz' | 'wi' | 'unhandled-command' | 'other';
+  register?: string;
+  offset?: string;
+  value?: string;
+  width?: number;
+  reg?: number;
+  /** `reserved` or `implementation defined` for RAZ/WI lines. */
+  registerClass?: string;
+  text: string;
+}
+
+const RE_HEAD = /^(?:[\w./-]+\.c:\d+:)?(?:(d(\d+)v(\d+)):? )?(vGICD|vGICR|vGITS|VGIC|vGIC)(?:: ?(SGI))?:\s*(.*)$/;
+
+export function parseVgic(body: string): VgicData | undefined {
+  const at = body.indexOf('GIC');
+  if (at < 0 || at > 40) return undefined;
+  const m = RE_HEAD.exec(body);
+  if (!m) return undefined;
+  const fr = m[4];
+  const frame: VgicData['frame'] = fr === 'vGICD' ? 'GICD' : fr === 'vGICR' ? 'GICR' : fr === 'vGITS' ? 'GITS' : 'GIC';
+  const rest = m[6];
+  const d: VgicData = { frame, access: 'other', text: body.trim() };
+  if (m[2] !== undefined) { d.domain = Number(m[2]); d.vcpu = Number(m[3]); }
+  if (m[5]) d.sgi = true;
+  let x: RegExpExecArray | null;
+  if ((x = /^unhandled word write (0x[0-9a-fA-F]+|\d+) to (\w+)/.exec(rest))) {
+    d.access = 'unhandled-write'; d.value = x[1]; d.register = x[2];
+  } else if ((x = /^unhandled (read|write) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/.exec(rest))) {
+    d.access = x[1] === 'read' ? 'unhandled-read' : 'unhandled-write'; d.reg = Number(x[2]); d.offset = x[3];
+  } else if ((x = /^bad (read|write) width (\d+) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/.exec(rest))) {
+    d.access = x[1] === 'read' ? 'bad-read-width' : 'bad-write-width'; d.width = Number(x[2]); d.reg = Number(x[3]); d.offset = x[4];
+  } else if ((x = /^(RAZ|WI) on (implementation defined|reserved) register offset (0x[0-9a-fA-F]+|\d+)/.exec(rest))) {
+    d.access = x[1] === 'RAZ' ? 'raz' : 'wi'; d.registerClass = x[2]; d.offset = x[3];
+  } else if (/^(?:unhandled ITS command|ignoring MOVALL command)/.test(rest)) {
+    d.access = 'unhandled-command';
+  } else if ((x = /^IRQ(\d+): (clearing|setting) active state not supported/.exec(rest))) {
+    d.register = x[2] === 'clearing' ? 'ICACTIVER' : 'ISACTIVER';
+  }
+  return d;
+}

@@ -1,0 +1,150 @@
+// How each debug key's response starts and where it ends (xen-console-reference §4.1-4.4).
+// Keys with a `'x' pressed -> ...` header are found by the header; the keys that print none (`a`,
+// `m`, `r`, `t`, `g`, `o`, `T`, `p`/`P`, `l`/`L`, `Q`) by their first output line. Bodies with a
+// known line vocabulary end at the first line outside it; the others stay open until the next
+// key, a focus change, a non-Xen flood, a time gap or flush.
+import type { TaggedLine } from '../types.js';
+
+/** `h` descriptions (reference §4.2), used for keys recognised without a header. */
+export const KEY_DESCRIPTIONS: Record<string, string> = {
+  '%': 'trap to xendbg', '*': 'print all diagnostics', '+': 'increase log level threshold',
+  '-': 'decrease log level threshold', '0': 'dump Dom0 registers', '?': 'show system information',
+  A: 'toggle alternative key handling', G: 'toggle host/guest log level adjustment', H: 'dump heap info',
+  L: 'reset lock profile info', P: 'reset performance counters', Q: 'dump PCI devices', R: 'reboot machine',
+  T: 'toggle debugtrace to console/buffer', a: 'dump timer queues', d: 'dump registers', e: 'dump evtchn info',
+  g: 'print grant table usage', h: 'show this message', l: 'print lock profile info', m: 'memory info',
+  o: 'dump iommu page tables', p: 'print performance counters', q: 'dump domain (and guest debug) info',
+  r: 'dump run queues', t: 'display multi-cpu clock info',
+  w: 'synchronously dump console ring buffer (dmesg)', x: 'print livepatch info',
+};
+
+/** Keys whose whole response is the header line. */
+export const SINGLE_LINE_KEYS = new Set(['+', '-', 'G', 'A', 'R', '%', 'P', 'L', 'T']);
+
+export interface KeyStart {
+  key: string;
+  /** `header`: `'x' pressed -> ...`; `star`: `[x: desc]` under `*`; `first`: a headerless key's first line. */
+  how: 'header' | 'star' | 'first';
+  /** Text after `->` (or after `-` for `x`), or the `[x: desc]` description. */
+  text?: string;
+}
+
+const RE_PRESSED = /^'(.)' pressed -?> ?(.*)$/;
+const RE_STAR_SUB = /^\[(.): (.*)\]\s*$/;
+const RE_GNTTAB = /^gnttab_usage_print_all \[ key '(.)' pressed/;
+const RE_SHARING = /^d\d+ sharing page tables\s*$/;
+
+/** Does this Xen line start a key response? Cheap first-character dispatch before any regex. */
+export function detectKeyStart(body: string, openKey: string | undefined): KeyStart | undefined {
+  switch (body.charCodeAt(0)) {
+    case 0x27: { // '
+      const m = RE_PRESSED.exec(body);
+      if (m) return { key: m[1], how: 'header', text: m[2].trim() };
+      return undefined;
+    }
+    case 0x5b: { // [
+      if (body.charCodeAt(2) !== 0x3a /* : */) return undefined;
+      const m = RE_STAR_SUB.exec(body);
+      return m ? { key: m[1], how: 'star', text: m[2] } : undefined;
+    }
+    case 0x73: // s
+      return body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
+    case 0x44: // D
+      return body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
+    case 0x50: // P
+      return body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
+    case 0x53: // S
+      return body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
+    case 0x67: { // g
+      if (!body.startsWith('gnttab_usage_print_all [')) return undefined;
+      const m = RE_GNTTAB.exec(body);
+      return { key: m ? m[1] : 'g', how: 'first' };
+    }
+    case 0x64: // d
+      if (body.startsWith('debugtrace_printk now writing to')) return { key: 'T', how: 'first' };
+      if (openKey !== 'o' && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
+      return undefined;
+    case 0x58: // X
+      if (body.startsWith('Xen performance counters SHOW')) return { key: 'p', how: 'first' };
+      if (body.startsWith('Xen performance counters RESET')) return { key: 'P', how: 'first' };
+      if (body.startsWith('Xen lock profile info SHOW')) return { key: 'l', how: 'first' };
+      if (body.startsWith('Xen lock profile info RESET')) return { key: 'L', how: 'first' };
+      return undefined;
+    case 0x3d: // =
+      return body.startsWith('==== PCI devices ====') ? { key: 'Q', how: 'first' } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export const enum Verdict { Continue, EndAfter, EndBefore }
+
+/** Per-block state a shape may keep. */
+export interface ShapeState {
+  rows: number;
+  cpusInfo: boolean;
+  /** The block may end here without being cut short (used at flush). */
+  done: boolean;
+}
+
+// Register-dump vocabulary for `d` and `0` (reference §1): blank, indented, `*** Dumping ...`,
+// `----[ Xen-...`, `NAME: value` rows, stack/call-trace headings.
+function isRegDumpLine(b: string): boolean {
+  if (b.length === 0) return true;
+  const c = b.charCodeAt(0);
+  if (c === 0x20 || c === 0x09) return true;
+  if (c === 0x2a) return b.startsWith('*** Dumping ');
+  if (c === 0x2d) return b.startsWith('----[');
+  if (b.startsWith('Xen stack trace') || b.startsWith('Xen call trace') || b.startsWith('Guest stack trace') ||
+      b.startsWith('No stack trace') || b.startsWith('Failed to convert')) return true;
+  return /^[A-Z][A-Za-z0-9_]{0,15}: ?/.test(b);
+}
+
+/** Decide whether `line` (a Xen line) belongs to the open response of `key`. */
+export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Verdict {
+  const b = line.body;
+  switch (key) {
+    case 'h':
+      if (b.startsWith(' key \'')) { st.rows++; st.done = true; return Verdict.Continue; }
+      // 4.21/4.22 print the version right after the header (reference §4.3).
+      if (st.rows === 0 && (b.startsWith('Xen version ') || b.startsWith('Latest ChangeSet:') || b.startsWith('build-id:'))) return Verdict.Continue;
+      return Verdict.EndBefore;
+    case 't':
+      if (b.startsWith('Synced cycles skew')) { st.done = true; return Verdict.EndAfter; }
+      return b.startsWith('Synced ') ? Verdict.Continue : Verdict.EndBefore;
+    case 'm':
+      if (!b.startsWith('    ')) return Verdict.EndBefore;
+      st.done = true;
+      return b.startsWith('    Dom heap:') ? Verdict.EndAfter : Verdict.Continue;
+    case 'a':
+      if (/^CPU\d+:/.test(b) || b.startsWith('  ')) { st.done = true; return Verdict.Continue; }
+      return Verdict.EndBefore;
+    case 'H':
+      if (b.startsWith('heap[node=') || /^Node \d+ has /.test(b)) { st.done = true; return Verdict.Continue; }
+      return Verdict.EndBefore;
+    case 'e':
+      if (b.startsWith('Event channel information for domain') || b.startsWith('Polling vCPUs') || b.charCodeAt(0) === 0x20) {
+        st.done = true;
+        return Verdict.Continue;
+      }
+      return Verdict.EndBefore;
+    case 'g':
+      if (b.startsWith('gnttab_usage_print_all ] done')) { st.done = true; return Verdict.EndAfter; }
+      return Verdict.Continue;
+    case 'r': {
+      if (b.startsWith('CPUs info:')) { st.cpusInfo = true; st.done = true; return Verdict.Continue; }
+      if (!st.cpusInfo) return Verdict.Continue;
+      const c = b.charCodeAt(0);
+      if (c === 0x20 || c === 0x09 || b.startsWith('CPU[')) return Verdict.Continue;
+      if (/^Cpupool \d+:/.test(b)) { st.cpusInfo = false; st.done = false; return Verdict.Continue; }
+      return Verdict.EndBefore;
+    }
+    case 'd':
+    case '0':
+      return isRegDumpLine(b) ? Verdict.Continue : Verdict.EndBefore;
+    case 'o':
+      return /^d\d+ sharing page tables\s*$/.test(b) || b.charCodeAt(0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
+    default:
+      return Verdict.Continue;
+  }
+}

@@ -1,0 +1,247 @@
+// Debug-key responses (xen-console-reference §4): one `xen.debugkey` event per response, with
+// the seq range from its header (or first line) to its last line; `xen.handlers` for the `h` list;
+// the `q` body goes to the domain/LR parser. `*` gives one event for the whole run plus one per
+// key it fires (`underStar: true`). `w` replays the console ring: its content (which repeats old
+// output, old key responses included) is skipped by every sub-decoder until the ring copy of the
+// `'w' pressed` header itself, which is the ring's last line.
+import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
+import type { PlatformContext } from './boot-context.js';
+import { DomainDumpParser } from './domain-dump.js';
+import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+
+/** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
+const GAP_MS = 3000;
+/** This many non-empty non-Xen lines in a row end a response (dom0 output resumed). */
+const FLOOD_LINES = 3;
+const MAX_BLOCK = 20000;
+const MAX_RING_LINES = 200000;
+const MAX_HANDLERS = 128;
+
+interface Block {
+  key: string;
+  how: KeyStart['how'];
+  handler?: string;
+  description?: string;
+  firstSeq: number;
+  lastSeq: number;
+  ts: number;
+  lastTs: number;
+  headerSeen: boolean;
+  underStar: boolean;
+  lines: number;
+  st: ShapeState;
+  q?: DomainDumpParser;
+  handlers?: Array<{ key: string; ascii: string; description: string }>;
+  version?: Record<string, string>;
+  ringLines?: number;
+}
+
+interface Star {
+  firstSeq: number;
+  lastSeq: number;
+  ts: number;
+  description?: string;
+  implicit: boolean;
+  keys: string[];
+}
+
+const RE_HANDLER_ROW = /^ key '(.)' \(ascii '([0-9a-fA-F]{2})'\) => (.*)$/;
+
+export class KeyTracker {
+  private cur?: Block;
+  private star?: Star;
+  private replay?: { end: string; count: number };
+  private nonXenRun = 0;
+
+  constructor(private readonly ctx: PlatformContext) {}
+
+  get inReplay(): boolean {
+    return this.replay !== undefined;
+  }
+
+  get openKey(): string | undefined {
+    return this.cur?.key;
+  }
+
+  /** A line while the `w` ring dump is being replayed. */
+  replayLine(line: TaggedLine, emit: Emit): void {
+    const r = this.replay;
+    const b = this.cur;
+    if (!r || !b) { this.replay = undefined; return; }
+    r.count++;
+    b.lastSeq = line.seq;
+    b.ringLines = r.count;
+    if (line.stream === 'xen' && line.text.trimEnd() === r.end) {
+      this.replay = undefined;
+      b.st.done = true;
+      this.closeCur(emit);
+    } else if (r.count >= MAX_RING_LINES) {
+      this.replay = undefined;
+      this.closeCur(emit, 'ring dump end not found');
+    }
+  }
+
+  /** A Xen-stream line. Returns true when it belongs to a key response. */
+  pushXen(line: TaggedLine, emit: Emit): boolean {
+    this.nonXenRun = 0;
+    let cur = this.cur;
+    if (cur && line.ts > 0 && cur.lastTs > 0 && line.ts - cur.lastTs > GAP_MS) {
+      this.closeCur(emit);
+      this.closeStar(emit);
+      cur = undefined;
+    } else if (!cur && this.star && line.ts > 0 && this.star.ts > 0 && line.ts - this.star.ts > 10 * GAP_MS) {
+      this.closeStar(emit);
+    }
+    const start = detectKeyStart(line.body, cur?.key);
+    if (start) {
+      if (cur && cur.how === 'star' && !cur.headerSeen && cur.lines === 1 && start.key === cur.key && start.how !== 'star') {
+        // `[q: dump domain ...]` followed by the key's own header or first line.
+        cur.headerSeen = true;
+        if (start.how === 'header') cur.description = start.text;
+        this.add(cur, line);
+        if (cur.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0 };
+        return true;
+      }
+      this.begin(start, line, emit);
+      return true;
+    }
+    if (cur) {
+      const v = cur.lines >= MAX_BLOCK ? Verdict.EndBefore : shapeVerdict(cur.key, cur.st, line);
+      if (v === Verdict.Continue || v === Verdict.EndAfter) {
+        this.add(cur, line);
+        if (cur.q) {
+          cur.q.push(line);
+          for (const e of cur.q.take()) emit(e);
+        } else if (cur.key === 'h') this.handlerRow(cur, line);
+        if (v === Verdict.EndAfter) this.closeCur(emit);
+        return true;
+      }
+      this.closeCur(emit);
+    }
+    if (line.body.startsWith('General information for domain ')) {
+      // A `q` dump whose header was not seen (capture started late, or `xl debug-keys` via dmesg).
+      this.begin({ key: 'q', how: 'first' }, line, emit);
+      return true;
+    }
+    return false;
+  }
+
+  /** A line of another stream (dom0, guest, firmware). */
+  pushOther(line: TaggedLine, emit: Emit): void {
+    if (!this.cur && !this.star) return;
+    if (line.body.trim() === '') return;
+    if (++this.nonXenRun >= FLOOD_LINES) {
+      this.closeCur(emit);
+      this.closeStar(emit);
+    }
+  }
+
+  /** Focus change, new boot, flush: close everything. `reason` marks unfinished responses partial. */
+  closeAll(emit: Emit, reason?: string): void {
+    if (this.replay) { this.replay = undefined; this.closeCur(emit, reason ?? 'ring dump end not found'); }
+    this.closeCur(emit, reason);
+    this.closeStar(emit, reason);
+    this.nonXenRun = 0;
+  }
+
+  private begin(start: KeyStart, line: TaggedLine, emit: Emit): void {
+    this.closeCur(emit);
+    if (start.how === 'star') {
+      if (!this.star) this.star = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, implicit: true, keys: [] };
+      if (this.star.keys.length < 64) this.star.keys.push(start.key);
+    } else if (this.star) {
+      this.closeStar(emit);
+    }
+    if (start.key === '*' && start.how === 'header') {
+      this.star = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, description: start.text, implicit: false, keys: [] };
+      return;
+    }
+    const b: Block = {
+      key: start.key,
+      how: start.how,
+      handler: start.how === 'star' ? start.text : KEY_DESCRIPTIONS[start.key],
+      firstSeq: line.seq,
+      lastSeq: line.seq,
+      ts: line.ts,
+      lastTs: line.ts,
+      headerSeen: start.how === 'header',
+      underStar: start.how === 'star',
+      lines: 1,
+      st: { rows: 0, cpusInfo: false, done: false },
+    };
+    if (start.how === 'header') b.description = start.text;
+    this.cur = b;
+    this.ctx.openKey = b.key;
+    if (b.key === 'q') b.q = new DomainDumpParser(this.ctx);
+    if (b.key === 'h') b.handlers = [];
+    if (start.how === 'first' && b.q) {
+      b.q.push(line); // the implicit `General information` line
+      return;
+    }
+    if (start.how === 'star') return;
+    if (SINGLE_LINE_KEYS.has(b.key)) { b.st.done = true; this.closeCur(emit); return; }
+    if (b.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0 };
+  }
+
+  private add(b: Block, line: TaggedLine): void {
+    b.lines++;
+    if (line.seq > b.lastSeq) b.lastSeq = line.seq;
+    if (line.ts) b.lastTs = line.ts;
+  }
+
+  private handlerRow(b: Block, line: TaggedLine): void {
+    const m = RE_HANDLER_ROW.exec(line.body);
+    if (m) {
+      if (b.handlers && b.handlers.length < MAX_HANDLERS) b.handlers.push({ key: m[1], ascii: m[2].toLowerCase(), description: m[3].trimEnd() });
+      return;
+    }
+    const v = /^(?:Xen version (\S+)|Latest ChangeSet: ?(.*)|build-id: ([0-9a-fA-F]+))/.exec(line.body);
+    if (v) {
+      b.version ??= {};
+      if (v[1] !== undefined) b.version.version = v[1];
+      if (v[2] !== undefined) b.version.changeset = v[2].trim();
+      if (v[3] !== undefined) b.version.buildId = v[3];
+    }
+  }
+
+  private closeCur(emit: Emit, reason?: string): void {
+    const b = this.cur;
+    if (!b) return;
+    this.cur = undefined;
+    this.ctx.openKey = undefined;
+    if (this.replay) this.replay = undefined;
+    const partial = reason !== undefined && !b.st.done ? reason : undefined;
+    if (b.q) {
+      if (b.q.sawNotify) b.st.done = true;
+      for (const e of b.q.finish(b.q.sawNotify ? undefined : partial)) emit(e);
+    }
+    if (b.handlers) {
+      const data: Record<string, unknown> = { handlers: b.handlers };
+      if (b.version) Object.assign(data, b.version);
+      const ev: DecodedEvent = { kind: 'xen.handlers', firstSeq: b.firstSeq, lastSeq: b.lastSeq, ts: b.ts, data };
+      if (partial && !b.st.done) { ev.partial = true; ev.reason = partial; }
+      emit(ev);
+    }
+    const data: Record<string, unknown> = { key: b.key, headerless: !b.headerSeen, lines: b.lines };
+    if (b.description !== undefined) data.description = b.description;
+    if (b.handler !== undefined) data.handler = b.handler;
+    if (b.underStar) data.underStar = true;
+    if (b.q) data.domains = b.q.domains;
+    if (b.ringLines !== undefined) data.ringLines = b.ringLines;
+    const ev: DecodedEvent = { kind: 'xen.debugkey', firstSeq: b.firstSeq, lastSeq: b.lastSeq, ts: b.ts, data };
+    if (partial && !b.st.done) { ev.partial = true; ev.reason = partial; }
+    emit(ev);
+    if (b.underStar && this.star && b.lastSeq > this.star.lastSeq) this.star.lastSeq = b.lastSeq;
+  }
+
+  private closeStar(emit: Emit, reason?: string): void {
+    const s = this.star;
+    if (!s) return;
+    this.star = undefined;
+    const data: Record<string, unknown> = { key: '*', headerless: s.implicit, keys: s.keys, handler: KEY_DESCRIPTIONS['*'] };
+    if (s.description !== undefined) data.description = s.description;
+    const ev: DecodedEvent = { kind: 'xen.debugkey', firstSeq: s.firstSeq, lastSeq: s.lastSeq, ts: s.ts, data };
+    if (reason !== undefined && s.keys.length === 0) { ev.partial = true; ev.reason = reason; }
+    emit(ev);
+  }
+}

@@ -1,0 +1,144 @@
+// Line shapes of a Xen ARM register dump (xen-console-reference §1.2-§1.7): the banner, the
+// register lines of show_registers_64/_32 and _show_registers, the Xen/guest stack and the call
+// trace. Matchers run only on lines already inside a dump (or on a cheap first-character check),
+// never on every console line.
+
+export interface Banner {
+  version: string;
+  arch: string;
+  /** `debug=y`. */
+  debug: boolean;
+  /** `xen_build_info()` as printed: `debug=y`, `debug=n gcov=y`. */
+  buildInfo: string;
+  tainted: boolean;
+  /** Taint letters set (4.17: U M C E H S; 4.18+: I instead of U), spaces dropped. */
+  taintFlags: string;
+  /** The tainted field as printed, e.g. `Tainted: U      ` or `Not tainted`. */
+  taint: string;
+}
+
+// §1.2 `----[ Xen-%d.%d%s  %s  %s  %s ]----` (fields separated by two spaces; older releases use three)
+const BANNER = /^----\[ Xen-(\S+)\s+(\S+)\s+(debug=[yn](?: \w+=[yn])*)\s+(Not tainted|Tainted:.*?)\s*\]----\s*$/;
+
+export function parseBanner(body: string): Banner | undefined {
+  const m = BANNER.exec(body);
+  if (!m) return undefined;
+  const tainted = m[4] !== 'Not tainted';
+  return {
+    version: m[1],
+    arch: m[2],
+    debug: m[3].startsWith('debug=y'),
+    buildInfo: m[3],
+    tainted,
+    taintFlags: tainted ? m[4].slice('Tainted:'.length).replace(/\s+/g, '') : '',
+    taint: m[4],
+  };
+}
+
+export function isBannerStart(body: string): boolean {
+  return body.startsWith('----[ Xen-');
+}
+
+export const CPU_LINE = /^CPU:\s+(\d+)\s*$/;
+// §1.4/§1.5 `PC:     %016lx %pS` / `PC:     %08x %pS` (symbol only in hypervisor mode)
+export const PC_LINE = /^PC:\s+([0-9a-fA-F]+)(?:\s+(.*?))?\s*$/;
+// `CPSR:   %016lx MODE:%s` (arm32 Xen and pre-4.x arm64 print 8 digits)
+export const CPSR_LINE = /^CPSR:\s+([0-9a-fA-F]+)\s+MODE:(.*)$/;
+// `USR: SP: %08x LR: %x`, `SVC: SP: .. LR: .. SPSR:%08x`, `FIQ: R8: .. R12:..`, `HYP: SP: .. LR: ..`
+export const BANKED_LINE = /^(USR|SVC|ABT|UND|IRQ|FIQ|HYP|MON): (.*)$/;
+// A line made only of `NAME: hex` pairs: `X0: ..  X1: ..`, `R10:0000 R11:..`, `IFAR: .., IFSR: ..`
+const PAIRS_LINE = /^[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+(?:,?\s+[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+)*,?$/;
+const PAIR = /([A-Za-z][A-Za-z0-9_]*):\s*([0-9a-fA-F]+)/g;
+
+/** Parse `NAME: value` pairs of a register line (trimmed); undefined when the line is not one. */
+export function parsePairs(t: string): Array<[string, string]> | undefined {
+  if (!PAIRS_LINE.test(t)) return undefined;
+  const out: Array<[string, string]> = [];
+  PAIR.lastIndex = 0;
+  for (let m = PAIR.exec(t); m; m = PAIR.exec(t)) out.push([m[1], m[2]]);
+  return out;
+}
+
+// §1.7 stacks and the call trace
+export const XEN_STACK = /^Xen stack trace from sp=([0-9a-fA-F]+):?\s*$/;
+export const GUEST_STACK = /^Guest stack trace from sp=([0-9a-fA-F]+):?\s*$/;
+export const CALL_TRACE = 'Xen call trace:';
+const STACK_ROW = /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/;
+const TRACE_ENTRY = /^\[<([0-9a-fA-F]+)>\]\s*(.*?)\s*$/;
+const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
+
+/** Words of a stack row (`   000080002010fe90 00000000002766dc ...`), or undefined. */
+export function parseStackRow(t: string): string[] | undefined {
+  if (!STACK_ROW.test(t)) return undefined;
+  return t.split(/\s+/);
+}
+
+export interface TraceEntry {
+  addr: string;
+  /** `%pS` as printed (`domain.c#idle_loop+0x128/0x190`); absent when Xen printed the bare address. */
+  symbol?: string;
+  /** `(PC)` / `(LR)` markers of the first two entries. */
+  kind?: 'PC' | 'LR';
+}
+
+export function parseTraceEntry(t: string): TraceEntry | undefined {
+  const m = TRACE_ENTRY.exec(t);
+  if (!m) return undefined;
+  let rest = m[2];
+  const e: TraceEntry = { addr: m[1] };
+  const k = /\s*\((PC|LR)\)$/.exec(rest);
+  if (k) {
+    e.kind = k[1] as 'PC' | 'LR';
+    rest = rest.slice(0, k.index);
+  }
+  rest = rest.trim();
+  const sym = symbolOrUndefined(rest);
+  if (sym !== undefined) e.symbol = sym;
+  return e;
+}
+
+/** `%pS` falls back to the bare hex address for an unknown symbol: that is no symbol. */
+export function symbolOrUndefined(s: string | undefined): string | undefined {
+  if (!s) return undefined;
+  const t = s.trim();
+  if (!t || HEX_ONLY.test(t)) return undefined;
+  return t;
+}
+
+// §1.7 show_guest_stack() one-line outcomes
+export const GUEST_STACK_NOTES = new Set([
+  'Failed to convert stack to physical address',
+  'Stack is misaligned',
+  'Stack empty.',
+]);
+export const NO_GUEST_STACK = new Set(['No stack trace, VCPU offline', 'No stack trace for guest user-mode']);
+
+// Dump headers (§1.1): key `d` (xen/common/keyhandler.c: dump_execstate) and key `0`.
+const HDR_CPU = /^\*\*\* Dumping CPU(\d+) (host|guest) state(?: \((.*?)\))?: \*\*\*\s*$/;
+const HDR_VCPU = /^\*\*\* Dumping Dom(\d+) vcpu#(\d+) state: \*\*\*\s*$/;
+
+export interface DumpHeader {
+  trigger: 'key-d' | 'key-0';
+  context: 'host' | 'guest';
+  cpu?: number;
+  domain?: number;
+  vcpu?: number;
+  /** `%pv` as printed when it is not `d<N>v<M>` (e.g. `d[IDLE]v0`). */
+  pv?: string;
+}
+
+export function parseDumpHeader(body: string): DumpHeader | undefined {
+  if (!body.startsWith('*** Dumping ')) return undefined;
+  let m = HDR_CPU.exec(body);
+  if (m) {
+    const h: DumpHeader = { trigger: 'key-d', context: m[2] as 'host' | 'guest', cpu: Number(m[1]) };
+    if (m[3] !== undefined) {
+      const pv = /^d(\d+)v(\d+)$/.exec(m[3]);
+      if (pv) { h.domain = Number(pv[1]); h.vcpu = Number(pv[2]); } else h.pv = m[3];
+    }
+    return h;
+  }
+  m = HDR_VCPU.exec(body);
+  if (m) return { trigger: 'key-0', context: 'guest', domain: Number(m[1]), vcpu: Number(m[2]) };
+  return undefined;
+}

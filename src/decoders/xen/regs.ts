@@ -1,0 +1,292 @@
+// One Xen register dump being collected (xen-console-reference §1): show_execution_state() =
+// banner + _show_registers() + show_stack(), under a `*** Dumping ... ***` header (keys `d`, `0`),
+// a crash line (BUG/WARN/ASSERT, Unexpected Trap, domain crash) or a `DOM%d: DEBUG` hvc.
+// A small state machine: the family feeds it Xen lines and it says whether it took the line,
+// finished, or was interrupted. Bounded: a dump never takes more than MAX_BLOCK_LINES lines.
+import { MAX_BLOCK_LINES } from '../block.js';
+import { decodeCpsr, decodeEsr, isUserMode, modeShortName, type CpsrInfo, type EsrInfo } from './esr.js';
+import {
+  BANKED_LINE, CALL_TRACE, CPSR_LINE, CPU_LINE, GUEST_STACK, GUEST_STACK_NOTES, NO_GUEST_STACK, PC_LINE, XEN_STACK,
+  parseBanner, parsePairs, parseStackRow, parseTraceEntry, symbolOrUndefined,
+  type Banner, type TraceEntry,
+} from './regs-lines.js';
+
+/** A console line as the crash family sees it (after unwrapping mail-wrapped lines). */
+export interface XLine {
+  seq: number;
+  /** Last seq the line covers (a line joined with its wrapped continuation). */
+  endSeq: number;
+  ts: number;
+  body: string;
+}
+
+export type DumpTrigger =
+  | 'key-d' | 'key-0' | 'debug-hvc' | 'bug' | 'warn' | 'assert' | 'trap' | 'abort' | 'bad-mode' | 'domain-crash' | 'unknown';
+
+export interface RegsData {
+  arch?: 'arm64' | 'arm32';
+  context: 'host' | 'guest';
+  trigger: DumpTrigger;
+  /** The `*** Dumping ... ***` / `DOM%d: DEBUG` line, when the dump has one. */
+  header?: string;
+  cpu?: number;
+  domain?: number;
+  vcpu?: number;
+  /** `%pv` of a `*** Dumping CPU%u guest state (%pv)` header that is not `d<N>v<M>`. */
+  pv?: string;
+  /** The `----[ Xen-... ]----` banner. */
+  xen?: Banner;
+  mode?: string;
+  modeString?: string;
+  regs: Record<string, string>;
+  pcSymbol?: string;
+  cpsr?: CpsrInfo;
+  esr?: EsrInfo;
+  stackSp?: string;
+  stack?: string[];
+  stackEmpty?: boolean;
+  callTrace: TraceEntry[];
+  guestStackSp?: string;
+  guestStack?: string[];
+  /** `Failed to convert stack to physical address`, `No stack trace, VCPU offline`, ... */
+  guestStackNote?: string;
+  /** Seqs of unrelated Xen lines printed in the middle of the dump (skipped). */
+  interleaved?: number[];
+}
+
+type State = 'head' | 'regs' | 'xstack' | 'ctrace' | 'gstackHead' | 'gstack';
+
+/** ok: line taken; done: taken and the dump is complete; done-before: complete, line not taken;
+ *  foreign: not taken (skipped); break: not taken, the dump is interrupted. */
+export type FeedResult = 'ok' | 'done' | 'done-before' | 'foreign' | 'break';
+
+const MAX_WORDS = 2048;
+const MAX_TRACE = 256;
+const MAX_FOREIGN_RUN = 3;
+const MAX_INTERLEAVED = 32;
+
+export interface DumpInit {
+  trigger: DumpTrigger;
+  context?: 'host' | 'guest';
+  header?: string;
+  cpu?: number;
+  domain?: number;
+  vcpu?: number;
+  pv?: string;
+  /** What the first line is: a header line, the `----[ Xen-` banner, or an orphan dump line. */
+  first: 'header' | 'banner' | 'orphan';
+}
+
+export class Dump {
+  readonly firstSeq: number;
+  readonly ts: number;
+  lastSeq: number;
+  readonly data: RegsData;
+  readonly startedMid: boolean;
+  private state: State;
+  private lines = 1;
+  private foreignRun = 0;
+  private sawFar = false;
+  private sawCpu = false;
+  private contextKnown: boolean;
+
+  constructor(first: XLine, init: DumpInit) {
+    this.firstSeq = first.seq;
+    this.lastSeq = first.endSeq;
+    this.ts = first.ts;
+    this.state = 'head';
+    this.startedMid = init.first === 'orphan';
+    this.contextKnown = init.context !== undefined;
+    this.data = { context: init.context ?? 'host', trigger: init.trigger, regs: {}, callTrace: [] };
+    if (init.header !== undefined) this.data.header = init.header;
+    if (init.cpu !== undefined) this.data.cpu = init.cpu;
+    if (init.domain !== undefined) this.data.domain = init.domain;
+    if (init.vcpu !== undefined) this.data.vcpu = init.vcpu;
+    if (init.pv !== undefined) this.data.pv = init.pv;
+    // The first line: a header (nothing more to read), the banner, or an orphan line of a dump
+    // whose beginning was not captured (`CPU:`, `Xen stack trace from sp=`, `Xen call trace:`).
+    const t = first.body.trim();
+    if (init.first === 'banner') {
+      const b = parseBanner(t);
+      if (b) this.data.xen = b;
+    } else if (init.first === 'orphan') {
+      this.state = 'regs';
+      this.regsLine(t, false);
+    }
+  }
+
+  /** Whether the dump may end here (a line that does not belong to it arrives, or end of input). */
+  canEndHere(): boolean {
+    if (this.state === 'gstack') return true;
+    if (this.state === 'regs' && this.sawFar && !this.stackExpected()) return true;
+    return false;
+  }
+
+  private stackExpected(): boolean {
+    // vcpu_show_execution_state() (key `0`) prints no guest stack for a vCPU in user mode (§1.1).
+    return !(this.data.trigger === 'key-0' && this.data.mode !== undefined && isUserMode(this.data.mode));
+  }
+
+  private take(l: XLine): void {
+    this.lines++;
+    this.foreignRun = 0;
+    if (l.endSeq > this.lastSeq) this.lastSeq = l.endSeq;
+  }
+
+  /**
+   * Offer a Xen line. `isStart`: the family recognised the line as the start of something else
+   * (another dump header, a crash line, a panic, a new boot).
+   */
+  feed(l: XLine, isStart: boolean, isBanner: boolean): FeedResult {
+    if (this.lines >= MAX_BLOCK_LINES) return 'break';
+    const t = l.body.trim();
+    const r = this.feedState(l, t, isStart, isBanner);
+    if (r === 'ok' || r === 'done') this.take(l);
+    else if (r === 'foreign') {
+      if (++this.foreignRun > MAX_FOREIGN_RUN) return 'break';
+      const il = (this.data.interleaved ??= []);
+      if (il.length < MAX_INTERLEAVED) il.push(l.seq);
+    }
+    return r;
+  }
+
+  private other(isStart: boolean): FeedResult {
+    if (this.canEndHere()) return 'done-before';
+    return isStart ? 'break' : 'foreign';
+  }
+
+  private feedState(l: XLine, t: string, isStart: boolean, isBanner: boolean): FeedResult {
+    const d = this.data;
+    switch (this.state) {
+      case 'head':
+        if (t === '') return 'ok';
+        if (isBanner && !d.xen) {
+          const b = parseBanner(t);
+          if (b) { d.xen = b; return 'ok'; }
+        }
+        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = 'regs'; return this.regsLine(t, isStart); }
+        return this.other(isStart);
+      case 'regs':
+        if (t === '') {
+          if (this.sawFar && !this.stackExpected()) return 'done';
+          return 'ok';
+        }
+        return this.regsLine(t, isStart);
+      case 'xstack': {
+        const w = parseStackRow(t);
+        if (w) { this.pushWords((d.stack ??= []), w); return 'ok'; }
+        if (t === 'Stack empty.') { d.stackEmpty = true; return 'ok'; }
+        if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
+        if (t === '') return 'ok';
+        return this.other(isStart);
+      }
+      case 'ctrace': {
+        if (t === '') return 'done';
+        const e = parseTraceEntry(t);
+        if (e) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(e); return 'ok'; }
+        return this.other(isStart);
+      }
+      case 'gstackHead': {
+        if (GUEST_STACK_NOTES.has(t)) { d.guestStackNote = t; return 'done'; }
+        const w = parseStackRow(t);
+        if (w) { this.pushWords((d.guestStack ??= []), w); this.state = 'gstack'; return 'ok'; }
+        if (t === '') return 'ok';
+        return this.other(isStart);
+      }
+      case 'gstack': {
+        const w = parseStackRow(t);
+        if (w) { this.pushWords((d.guestStack ??= []), w); return 'ok'; }
+        if (t === '') return 'done';
+        return 'done-before';
+      }
+    }
+  }
+
+  private pushWords(into: string[], words: string[]): void {
+    for (const w of words) if (into.length < MAX_WORDS) into.push(w);
+  }
+
+  private regsLine(t: string, isStart: boolean): FeedResult {
+    const d = this.data;
+    const c0 = t.charCodeAt(0);
+    // Fast path on the first letter; every branch is anchored.
+    if (c0 === 0x43 /* C */) {
+      const cpu = CPU_LINE.exec(t);
+      if (cpu) {
+        if (this.sawCpu) return this.other(isStart); // a second `CPU:` line is another dump
+        this.sawCpu = true;
+        d.cpu = Number(cpu[1]);
+        return 'ok';
+      }
+      const cpsr = CPSR_LINE.exec(t);
+      if (cpsr) {
+        d.regs.CPSR = cpsr[1];
+        d.modeString = cpsr[2].trim();
+        d.mode = modeShortName(d.modeString);
+        return 'ok';
+      }
+    } else if (c0 === 0x50 /* P */) {
+      const pc = PC_LINE.exec(t);
+      if (pc) {
+        d.regs.PC = pc[1];
+        const sym = symbolOrUndefined(pc[2]);
+        if (sym !== undefined) d.pcSymbol = sym;
+        return 'ok';
+      }
+    } else if (c0 === 0x58 /* X */ || c0 === 0x47 /* G */ || c0 === 0x4e /* N */) {
+      const xs = XEN_STACK.exec(t);
+      if (xs) { d.stackSp = xs[1]; this.state = 'xstack'; return 'ok'; }
+      if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
+      const gs = GUEST_STACK.exec(t);
+      if (gs) { d.guestStackSp = gs[1]; this.state = 'gstackHead'; return 'ok'; }
+      if (NO_GUEST_STACK.has(t)) { d.guestStackNote = t; return 'done'; }
+    }
+    const bk = BANKED_LINE.exec(t);
+    if (bk) {
+      const pairs = parsePairs(bk[2].trim());
+      if (pairs) {
+        const suffix = bk[1].toLowerCase();
+        for (const [k, v] of pairs) d.regs[`${k}_${suffix}`] = v;
+        if (bk[1] === 'HYP') {
+          // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
+          for (const [k, v] of pairs) if (k === 'SP' || k === 'LR') d.regs[k] = v;
+        }
+        return 'ok';
+      }
+    }
+    const pairs = parsePairs(t);
+    if (pairs) {
+      for (const [k, v] of pairs) d.regs[k] = v;
+      if (pairs.some(([k]) => k === 'FAR_EL2' || k === 'HIFAR')) this.sawFar = true;
+      return 'ok';
+    }
+    return this.other(isStart);
+  }
+
+  /** Final data: derived fields (arch, context, CPSR and ESR decode). */
+  finish(): RegsData {
+    const d = this.data;
+    const r = d.regs;
+    if ('X0' in r || 'SP_EL0' in r || 'SP_EL1' in r || 'FAR_EL2' in r) d.arch = 'arm64';
+    // R0..R12 (arm32 Xen, or an AArch32 guest on arm64 Xen) win over FAR_EL2.
+    if ('R0' in r || 'SP_usr' in r || 'SP_hyp' in r || 'HIFAR' in r) d.arch = 'arm32';
+    if (!d.arch) {
+      const a = r.PC ?? d.callTrace[0]?.addr ?? d.stack?.[0];
+      if (a) d.arch = a.length > 8 ? 'arm64' : 'arm32';
+      else if (d.xen?.arch === 'arm64' || d.xen?.arch === 'arm32') d.arch = d.xen.arch;
+    }
+    if (!this.contextKnown && d.mode) d.context = d.mode === 'EL2h' || d.mode === 'EL2t' || d.mode === 'HYP' ? 'host' : 'guest';
+    // arm32 Xen: HSR layout; an AArch32 guest on arm64 Xen still has an AArch64 ESR_EL2.
+    const arm32Xen = d.xen ? d.xen.arch === 'arm32' : d.arch === 'arm32' && d.mode === 'HYP';
+    if (r.CPSR) {
+      const c = decodeCpsr(r.CPSR, arm32Xen);
+      if (c) d.cpsr = c;
+    }
+    const esr = r.ESR_EL2 ?? r.HSR;
+    if (esr) {
+      const e = decodeEsr(esr, arm32Xen);
+      if (e) d.esr = e;
+    }
+    return d;
+  }
+}
