@@ -1,0 +1,76 @@
+// The `xenuart` command against a real daemon child process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BIN, REPO, spawnDaemon, type ChildDaemon } from '../helpers/child-daemon.js';
+import { FIXTURES_DIR } from '../helpers/fixtures.js';
+
+const run = promisify(execFile);
+let dir: string;
+let d: ChildDaemon;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-cli-'));
+  d = await spawnDaemon(dir, {
+    storage: { dir: path.join(dir, 'data') },
+    consoles: [
+      { id: 'demo', source: { type: 'replay', file: path.join(FIXTURES_DIR, 'qemu/xen417-arm64-gicv3-smp2-keys.log'), speed: 4, loop: true } },
+    ],
+  });
+});
+afterAll(() => {
+  d?.proc.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const xenuart = (args: string[], env: Record<string, string> = {}) => run(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env } });
+
+describe('xenuart CLI', () => {
+  it('consoles lists the demo console', async () => {
+    const { stdout } = await xenuart(['consoles', '--url', d.url]);
+    expect(stdout).toMatch(/^demo\s+up\s+replay .*xen417-arm64-gicv3-smp2-keys\.log/m);
+  });
+
+  it('tail --from prints history lines and exits', async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    const { stdout } = await xenuart(['tail', 'demo', '--from', '1', '--url', d.url]);
+    expect(stdout.split('\n')[0]).toMatch(/^\(XEN\) Xen version 4\.17\.7/);
+  });
+
+  it('tail --follow prints live lines as they arrive', async () => {
+    const child = spawn(process.execPath, [BIN, 'tail', 'demo', '--follow', '-n', '0'], { env: { ...process.env, XENUART_URL: d.url } });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    const t0 = Date.now();
+    while (out.split('\n').length < 20 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
+    child.kill();
+    expect(out.split('\n').length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('tail --json prints protocol messages', async () => {
+    const { stdout } = await xenuart(['tail', 'demo', '--from', '1', '--json', '--url', d.url]);
+    const msgs = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(msgs[0]).toMatchObject({ type: 'hello', protocol: 1 });
+    expect(msgs.find((m) => m.type === 'line')).toMatchObject({ seq: 1 });
+  });
+
+  it('reports an unknown console and an unreachable daemon clearly', async () => {
+    await expect(xenuart(['tail', 'nope', '--url', d.url])).rejects.toMatchObject({ stderr: expect.stringMatching(/no console "nope"/) });
+    await expect(xenuart(['consoles', '--url', 'http://127.0.0.1:1'])).rejects.toMatchObject({ code: 3, stderr: expect.stringMatching(/cannot reach the daemon/) });
+  });
+
+  it('serve refuses a bad config, naming the key', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    (await import('node:fs')).writeFileSync(bad, 'server: { port: "x" }\n');
+    await expect(xenuart(['serve', '--config', bad])).rejects.toMatchObject({ stderr: expect.stringMatching(/server\.port/) });
+  });
+
+  it('decode --json prints events of a saved log, one per line', async () => {
+    const { stdout } = await xenuart(['decode', '--json', path.join(FIXTURES_DIR, 'qemu/xen417-arm64-gicv2-no-dom0-panic-loop.log')]);
+    const evs = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(evs.filter((e) => e.kind === 'boot.start').length).toBe(6);
+  });
+});
