@@ -90,7 +90,8 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
       this.publish();
     }
     this.flushTimer = setInterval(() => this.flushStore(), storage.flushMs);
-    this.indexTimer = setInterval(() => this.store.indexStep(20), 1000);
+    // Small steps often: a long step would hold the event loop and show up as latency.
+    this.indexTimer = setInterval(() => this.store.indexStep(4, 500), 100);
     this.flushTimer.unref();
     this.indexTimer.unref();
     source.on('data', (chunk, ts) => this.onData(chunk, ts));

@@ -72,6 +72,7 @@ export interface Recovered {
   ts: number;
 }
 
+const LINE_BATCH = 64;
 const F_PARTIAL = 1;
 const F_CONT = 2;
 const F_CUT = 4;
@@ -106,7 +107,6 @@ export class ConsoleStore {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
       CREATE TABLE IF NOT EXISTS chunks (off INTEGER PRIMARY KEY, ts REAL NOT NULL, len INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS lines (seq INTEGER PRIMARY KEY, ts REAL NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, flags INTEGER NOT NULL, text TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS lines_ts ON lines(ts);
       CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(text, content='', contentless_delete=1, tokenize="unicode61 tokenchars '_'");
       CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, ts REAL NOT NULL, json TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS events_seq ON events(last_seq);
@@ -139,6 +139,7 @@ export class ConsoleStore {
     return {
       chunk: db.prepare('INSERT OR REPLACE INTO chunks (off, ts, len) VALUES (?, ?, ?)'),
       line: db.prepare('INSERT OR REPLACE INTO lines (seq, ts, off, len, flags, text) VALUES (?, ?, ?, ?, ?, ?)'),
+      lines: db.prepare('INSERT OR REPLACE INTO lines (seq, ts, off, len, flags, text) VALUES ' + Array(LINE_BATCH).fill('(?, ?, ?, ?, ?, ?)').join(', ')),
       fts: db.prepare('INSERT INTO lines_fts (rowid, text) VALUES (?, ?)'),
       event: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, json) VALUES (?, ?, ?, ?, ?, ?)'),
       boot: db.prepare('INSERT INTO boots (first_seq, ts, trigger, text) VALUES (?, ?, ?, ?)'),
@@ -204,9 +205,20 @@ export class ConsoleStore {
     const s = this.stmt;
     this.db.transaction(() => {
       for (const c of chunks) s.chunk.run(c.off, c.ts, c.len);
-      for (const l of lines) {
-        const flags = (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0);
-        s.line.run(l.seq, l.ts, l.offset, l.length, flags, l.text);
+      // Many rows per statement: the per-call cost of better-sqlite3 dominates single-row inserts.
+      let i = 0;
+      const args: unknown[] = [];
+      for (; i + LINE_BATCH <= lines.length; i += LINE_BATCH) {
+        args.length = 0;
+        for (let j = i; j < i + LINE_BATCH; j++) {
+          const l = lines[j];
+          args.push(l.seq, l.ts, l.offset, l.length, lineFlags(l), l.text);
+        }
+        s.lines.run(args);
+      }
+      for (; i < lines.length; i++) {
+        const l = lines[i];
+        s.line.run(l.seq, l.ts, l.offset, l.length, lineFlags(l), l.text);
       }
       for (const { ev } of events) {
         const e = ev as StoredEvent;
@@ -276,8 +288,10 @@ export class ConsoleStore {
     const args: unknown[] = [];
     if (q.from !== undefined) { where.push('l.seq >= ?'); args.push(q.from); }
     if (q.to !== undefined) { where.push('l.seq <= ?'); args.push(q.to); }
-    if (q.since !== undefined) { where.push('l.ts >= ?'); args.push(q.since); }
-    if (q.until !== undefined) { where.push('l.ts <= ?'); args.push(q.until); }
+    // Receive times only grow with seq, so a time bound is a seq bound found by bisection
+    // (no second index to maintain on the ingest path).
+    if (q.since !== undefined) { where.push('l.seq >= ?'); args.push(this.firstSeqAtOrAfter(q.since)); }
+    if (q.until !== undefined) { where.push('l.seq < ?'); args.push(this.firstSeqAtOrAfter(q.until, true)); }
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 100_000);
     const order = q.desc ? 'DESC' : 'ASC';
     const cols = 'l.seq, l.ts, l.off, l.len, l.flags, l.text';
@@ -298,6 +312,23 @@ export class ConsoleStore {
     }
     const rows = this.db.prepare(sql).all(...args) as Array<{ seq: number; ts: number; off: number; len: number; flags: number; text: string }>;
     return rows.map(toLine);
+  }
+
+  /** First seq whose ts is >= t (or > t when `strict`); nextSeq when there is none. */
+  private firstSeqAtOrAfter(t: number, strict = false): number {
+    const at = this.db.prepare('SELECT seq, ts FROM lines WHERE seq >= ? ORDER BY seq LIMIT 1');
+    const bounds = this.db.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM lines').get() as { lo: number | null; hi: number | null };
+    if (bounds.lo === null || bounds.hi === null) return this.nextSeqValue;
+    const ok = (ts: number) => (strict ? ts > t : ts >= t);
+    let lo = bounds.lo;
+    let hi = bounds.hi + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = at.get(mid) as { seq: number; ts: number } | undefined;
+      if (r && ok(r.ts)) hi = Math.min(mid, r.seq);
+      else lo = (r ? r.seq : mid) + 1;
+    }
+    return lo;
   }
 
   /** Raw bytes of lines [fromSeq, toSeq] (terminators included), or the whole kept stream. */
@@ -389,6 +420,10 @@ export class ConsoleStore {
     this.seg.close();
     this.db.close();
   }
+}
+
+function lineFlags(l: FramedLine): number {
+  return (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0);
 }
 
 function toLine(r: { seq: number; ts: number; off: number; len: number; flags: number; text: string }): StoredLine {

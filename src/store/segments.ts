@@ -1,6 +1,6 @@
 // Append-only raw segment files: every received byte, byte-exact, in files named by the stream
 // offset of their first byte (`0000000000000000.seg`). Only this module touches them.
-import { closeSync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 interface Segment { start: number; size: number; file: string }
@@ -90,7 +90,14 @@ export class SegmentLog {
     }
   }
 
+  /** fsync the segment being written, on the thread pool: the event loop (and latency) never waits for the disk. */
   sync(): void {
+    if (this.fd >= 0 && this.dirty) fsync(this.fd, () => undefined);
+    this.dirty = false;
+  }
+
+  /** fsync now (on close). */
+  syncNow(): void {
     if (this.fd >= 0 && this.dirty) fsyncSync(this.fd);
     this.dirty = false;
   }
@@ -136,7 +143,7 @@ export class SegmentLog {
   }
 
   close(): void {
-    this.sync();
+    this.syncNow();
     this.closeFd();
   }
 

@@ -1,0 +1,78 @@
+// PTY -> WebSocket latency: the bench writes numbered lines at the far end of a socat PTY and
+// times their arrival on a WebSocket client of the daemon (same process, same clock).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startDaemon } from './daemon.js';
+import { fmt, now, percentile, sleep } from './lib.js';
+import type { Row } from './run.js';
+
+export async function benchLatency(dir: string): Promise<Row[]> {
+  const dev = path.join(dir, 'tty-dev');
+  const far = path.join(dir, 'tty-far');
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${far}`], { stdio: 'ignore' });
+  for (let i = 0; i < 500 && !(fs.existsSync(dev) && fs.existsSync(far)); i++) await sleep(10);
+  const farFd = fs.openSync(far, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  const d = await startDaemon(dir, { consoles: [{ id: 'pty', source: { type: 'serial', path: dev, baudRate: 4000000 } }], ...(process.env.BENCH_FLUSH ? { storage: { dir: path.join(dir, 'data'), flushMs: Number(process.env.BENCH_FLUSH) } } : {}) });
+  const sent = new Map<number, number>();
+  const lat: number[] = [];
+  const ws = new WebSocket(d.url.replace('http', 'ws') + '/api/v1/consoles/pty/stream?batch=1');
+  ws.on('message', (data) => {
+    const t = now();
+    const m = JSON.parse(data.toString()) as { type: string; messages?: Array<{ type: string; text: string }>; text?: string };
+    const msgs = m.type === 'batch' ? m.messages! : [m as { type: string; text: string }];
+    for (const x of msgs) {
+      if (x.type !== 'line') continue;
+      const k = /^L(\d+) /.exec(x.text);
+      if (k && sent.has(Number(k[1]))) lat.push(t - sent.get(Number(k[1]))!);
+    }
+  });
+  await new Promise((r) => ws.once('open', r));
+  await sleep(500);
+  const write = (s: string) => new Promise<void>((res, rej) => fs.write(farFd, s, (e) => (e ? rej(e) : res())));
+  const rows: Row[] = [];
+  // Warm-up (JIT, first allocations): 300 lines, not measured.
+  let k = 0;
+  for (let i = 0; i < 300; i++) {
+    await write(`W${i} warm-up line\n`);
+    await sleep(2);
+  }
+  await sleep(300);
+  // 1) one line every 5 ms
+  for (let i = 0; i < 2000; i++) {
+    const id = ++k;
+    sent.set(id, now());
+    await write(`L${id} (XEN) a typical console line of about eighty characters, paced 5 ms\n`);
+    await sleep(5);
+  }
+  await sleep(500);
+  let s = [...lat].sort((a, b) => a - b);
+  rows.push({ section: 'latency', metric: 'PTY->WS p50, 1 line / 5 ms (ms)', value: fmt(percentile(s, 50), 3) });
+  rows.push({ section: 'latency', metric: 'PTY->WS p99, 1 line / 5 ms (ms)', value: fmt(percentile(s, 99), 3), target: '< 2' });
+  rows.push({ section: 'latency', metric: 'lines received of 2000', value: String(lat.length) });
+  // 2) flat out: 20000 lines as fast as the PTY takes them
+  lat.length = 0;
+  const t0 = now();
+  for (let b = 0; b < 200; b++) {
+    let chunk = '';
+    for (let i = 0; i < 100; i++) {
+      const id = ++k;
+      sent.set(id, now());
+      chunk += `L${id} (XEN) a typical console line of about eighty characters, flat out....\n`;
+    }
+    await write(chunk);
+  }
+  const writeS = (now() - t0) / 1000;
+  for (let i = 0; i < 200 && lat.length < 20000; i++) await sleep(50);
+  s = [...lat].sort((a, b) => a - b);
+  rows.push({ section: 'latency', metric: 'PTY->WS p50, flat out (ms)', value: fmt(percentile(s, 50), 3) });
+  rows.push({ section: 'latency', metric: 'PTY->WS p99, flat out (ms)', value: fmt(percentile(s, 99), 3) });
+  rows.push({ section: 'latency', metric: 'flat out: lines/s written (received of 20000)', value: `${fmt(20000 / writeS, 0)} (${lat.length})` });
+  ws.close();
+  d.proc.kill('SIGTERM');
+  fs.closeSync(farFd);
+  socat.kill();
+  await sleep(200);
+  return rows;
+}
