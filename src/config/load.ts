@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config/default.yaml');
@@ -38,6 +39,57 @@ function keyPath(pointer: string): string {
   return out || '(top level)';
 }
 
+/** A union of objects told apart by a literal `type` property (the console sources). */
+function discriminated(schema: TSchema): Map<string, TSchema> | undefined {
+  const members = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!members) return undefined;
+  const map = new Map<string, TSchema>();
+  for (const m of members) {
+    const c = (m as { properties?: { type?: { const?: unknown } } }).properties?.type?.const;
+    if (typeof c !== 'string') return undefined;
+    map.set(c, m);
+  }
+  return map;
+}
+
+const MESSAGES: Array<[RegExp, string]> = [
+  [/^expected required property$/i, 'is required'],
+  [/^unexpected property$/i, 'is not a known key'],
+];
+
+/** Problems of `value` against `schema`, one per key, each naming the key (`consoles[1].source.baudRate`). */
+function explain(schema: TSchema, value: unknown, base: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const err of Value.Errors(schema, value)) {
+    const pointer = base + err.path;
+    // A discriminated union: check the branch its `type` names instead of reporting "expected union value".
+    const branches = discriminated(err.schema);
+    if (branches && err.value && typeof err.value === 'object' && !Array.isArray(err.value)) {
+      const t = (err.value as { type?: unknown }).type;
+      const branch = typeof t === 'string' ? branches.get(t) : undefined;
+      const key = keyPath(pointer);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (branch) problems.push(...explain(branch, err.value, pointer));
+      else problems.push(`${keyPath(pointer + '/type')}: must be one of ${[...branches.keys()].join(', ')} (got ${JSON.stringify(t)})`);
+      continue;
+    }
+    const key = keyPath(pointer);
+    // Unions report one error per branch; keep the first message per key.
+    if ([...seen].some((k) => key === k || key.startsWith(k + '.') || key.startsWith(k + '['))) continue;
+    seen.add(key);
+    let msg = err.message;
+    for (const [re, text] of MESSAGES) if (re.test(msg)) msg = text;
+    let got = '';
+    if (err.value !== undefined) {
+      try { got = ` (got ${JSON.stringify(err.value)?.slice(0, 60)})`; } catch { /* cyclic: impossible from YAML */ }
+    }
+    problems.push(`${key}: ${msg.charAt(0).toLowerCase()}${msg.slice(1)}${got}`);
+  }
+  return problems;
+}
+
 /**
  * Validate a parsed config object. `baseDir` resolves relative paths (storage dir, replay files)
  * against the config file's folder... except the built-in default, whose paths are relative to
@@ -46,17 +98,7 @@ function keyPath(pointer: string): string {
 export function validateConfig(raw: unknown, file?: string): Config {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(['the file must hold a YAML mapping'], file);
   const withDefaults = Value.Default(ConfigSchema, structuredClone(raw)) as unknown;
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  for (const err of Value.Errors(ConfigSchema, withDefaults)) {
-    const key = keyPath(err.path);
-    // Unions report one error per branch; keep the first message per key.
-    if (seen.has(key)) continue;
-    seen.add(key);
-    let got = '';
-    try { got = ` (got ${JSON.stringify(err.value)?.slice(0, 60)})`; } catch { /* cyclic: impossible from YAML */ }
-    problems.push(`${key}: ${err.message.toLowerCase()}${got}`);
-  }
+  const problems = explain(ConfigSchema, withDefaults, '');
   if (problems.length) throw new ConfigError(problems, file);
   const cfg = withDefaults as Config;
   const ids = new Set<string>();

@@ -28,7 +28,10 @@ describe('config', () => {
     expect(c.consoles[0].framing.idleFlushMs).toBe(250);
   });
   it('names the key and the problem', () => {
-    expect(problems({ consoles: [{ id: 'b', source: { type: 'serial', path: '/dev/ttyUSB0', baudRate: 'fast' } }] }).join('\n')).toMatch(/^consoles\[0\]\.source/m);
+    expect(problems({ consoles: [{ id: 'b', source: { type: 'serial', path: '/dev/ttyUSB0', baudRate: 'fast' } }] })).toEqual(['consoles[0].source.baudRate: expected integer (got "fast")']);
+    expect(problems({ consoles: [{ id: 'b', source: { type: 'serail', path: '/dev/x' } }] })).toEqual(['consoles[0].source.type: must be one of serial, tcp, unix, exec, replay (got "serail")']);
+    expect(problems({ consoles: [{ id: 'b', source: { type: 'tcp', port: 4555, telent: true } }] })).toEqual(['consoles[0].source.telent: is not a known key (got true)']);
+    expect(problems({ consoles: [{ id: 'b' }] })).toEqual(['consoles[0].source: is required']);
     expect(problems({ server: { port: 70000 } })[0]).toMatch(/^server\.port: .*65535/);
     expect(problems({ server: { prot: 1 } })[0]).toMatch(/^server.*prot|server: .*additional/i);
     expect(problems({ auth: { tokens: [{ name: 'a', token: 'short', role: 'operator' }] } })[0]).toMatch(/^auth\.tokens\[0\]\.token/);
