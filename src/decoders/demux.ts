@@ -19,64 +19,100 @@ const LOGIN_GLUE = /^(.*? login: )(?=\[\s*\d+\.\d{6}\])/;
 // Firmware and boot loaders. Conservative: only markers that Linux and Xen never print untagged.
 const FIRMWARE = /^(?:(?:NOTICE|INFO|WARNING|ERROR|VERBOSE): {2,}|U-Boot(?: SPL| TPL| VPL)? \d{4}\.\d\d|=> |Hit any key to stop autoboot|## (?:Booting|Loading|Flattened|Executing|Starting|Transferring)|Starting kernel \.\.\.|Trying to boot from |GNU GRUB|Loading Xen |BdsDxe: |UEFI firmware|EFI stub: Booting|Shell> )/;
 
+// First characters of the FIRMWARE markers: most lines are rejected without running the regex.
+const FIRMWARE_FIRST = new Set([...'NIWEVU=HT#SGLBU'].map((c) => c.charCodeAt(0)));
+
 export function xenStampSeconds(stamp: string): number | undefined {
   const t = stamp.trim();
   if (/^\d+\.\d{6}$/.test(t)) return Number(t);
   return undefined;
 }
 
-function tagXen(base: Omit<TaggedLine, 'stream' | 'body'>, rest: string): TaggedLine {
-  const line: TaggedLine = { ...base, stream: 'xen', body: rest };
-  const st = XEN_STAMP.exec(rest);
-  if (st) {
-    line.xenTime = st[1];
-    const secs = xenStampSeconds(st[1]);
-    if (secs !== undefined) line.time = secs;
-    rest = rest.slice(st[0].length);
+type Base = { seq: number; ts: number; text: string; partial?: boolean };
+
+/** Every tagged line has the same shape (one hidden class): fields not known are undefined. */
+function mk(base: Base, stream: TaggedLine['stream'], body: string): TaggedLine {
+  return {
+    seq: base.seq,
+    ts: base.ts,
+    text: base.text,
+    stream,
+    domain: undefined,
+    body,
+    xenTime: undefined,
+    time: undefined,
+    caller: undefined,
+    level: undefined,
+    leakedLevel: undefined,
+    split: undefined,
+    partial: base.partial ? true : undefined,
+  };
+}
+
+function tagXen(base: Base, rest: string): TaggedLine {
+  const line = mk(base, 'xen', rest);
+  const c0 = rest.charCodeAt(0);
+  if (c0 === 0x5b /* [ */) {
+    const st = XEN_STAMP.exec(rest);
+    if (st) {
+      line.xenTime = st[1];
+      const secs = xenStampSeconds(st[1]);
+      if (secs !== undefined) line.time = secs;
+      rest = rest.slice(st[0].length);
+    }
   }
-  const lv = LEVEL_MARKERS.exec(rest);
-  if (lv) { line.leakedLevel = lv[0]; rest = rest.slice(lv[0].length); }
-  const v = VPL011.exec(rest);
-  if (v) {
-    // A dom0less domU's vpl011 line printed by Xen: it is that guest's output.
-    line.stream = 'guest';
-    line.domain = Number(v[1]);
-    rest = rest.slice(v[0].length);
-    return withLinuxPrefix(line, rest);
+  if (rest.charCodeAt(0) === 0x3c /* < */) {
+    const lv = LEVEL_MARKERS.exec(rest);
+    if (lv) { line.leakedLevel = lv[0]; rest = rest.slice(lv[0].length); }
+  }
+  if (rest.charCodeAt(0) === 0x44 /* D */ && rest.startsWith('DOM')) {
+    const v = VPL011.exec(rest);
+    if (v) {
+      // A dom0less domU's vpl011 line printed by Xen: it is that guest's output.
+      line.stream = 'guest';
+      line.domain = Number(v[1]);
+      return withLinuxPrefix(line, rest.slice(v[0].length));
+    }
   }
   line.body = rest;
   return line;
 }
 
 function withLinuxPrefix(line: TaggedLine, rest: string): TaggedLine {
-  const m = LINUX_PREFIX.exec(rest);
-  if (m) {
-    if (m[1] !== undefined) line.level = Number(m[1]);
-    line.time = Number(`${m[2]}.${m[3]}`);
-    if (m[4]) {
-      const c = CALLER.exec(m[4]);
-      if (c) line.caller = c[1];
+  const c0 = rest.charCodeAt(0);
+  if (c0 === 0x5b /* [ */ || c0 === 0x3c /* < */) {
+    const m = LINUX_PREFIX.exec(rest);
+    if (m) {
+      if (m[1] !== undefined) line.level = Number(m[1]);
+      line.time = Number(`${m[2]}.${m[3]}`);
+      if (m[4]) {
+        const c = CALLER.exec(m[4]);
+        if (c) line.caller = c[1];
+      }
+      rest = rest.slice(m[0].length);
     }
-    rest = rest.slice(m[0].length);
   }
   line.body = rest;
   return line;
 }
 
-function tagOne(base: Omit<TaggedLine, 'stream' | 'body'>, text: string): TaggedLine {
-  if (text.startsWith('(XEN)')) return tagXen(base, text.slice(text.charAt(5) === ' ' ? 6 : 5));
+function tagOne(base: Base, text: string): TaggedLine {
+  if (text.startsWith('(XEN)')) return tagXen(base, text.slice(text.charCodeAt(5) === 0x20 ? 6 : 5));
   if (text.startsWith('(d')) {
     const g = GUEST.exec(text);
     if (g) {
       let rest = text.slice(g[0].length);
-      const line: TaggedLine = { ...base, stream: 'guest', domain: Number(g[1]), body: rest };
-      const st = XEN_STAMP.exec(rest);
-      if (st) { line.xenTime = st[1]; rest = rest.slice(st[0].length); }
+      const line = mk(base, 'guest', rest);
+      line.domain = Number(g[1]);
+      if (rest.charCodeAt(0) === 0x5b) {
+        const st = XEN_STAMP.exec(rest);
+        if (st) { line.xenTime = st[1]; rest = rest.slice(st[0].length); }
+      }
       return withLinuxPrefix(line, rest);
     }
   }
-  if (FIRMWARE.test(text)) return { ...base, stream: 'firmware', body: text };
-  return withLinuxPrefix({ ...base, stream: 'plain', body: text }, text);
+  if (FIRMWARE_FIRST.has(text.charCodeAt(0)) && FIRMWARE.test(text)) return mk(base, 'firmware', text);
+  return withLinuxPrefix(mk(base, 'plain', text), text);
 }
 
 /**
@@ -88,10 +124,10 @@ export function demux(input: InputLine): TaggedLine[] {
   let text = input.text;
   if (text.length > 0 && (text.charCodeAt(0) === 0x3e /* > */)) text = text.replace(QUOTE, '');
   if (text.endsWith('^M')) text = text.replace(CARET_M, '');
-  const base = { seq: input.seq, ts: input.ts, text: input.text, ...(input.partial ? { partial: true } : {}) };
+  const base: Base = input;
 
   if (!text.startsWith('(XEN)')) {
-    const at = text.indexOf(EMBEDDED_XEN);
+    const at = text.indexOf(EMBEDDED_XEN, 1);
     if (at > 0) {
       const head = tagOne(base, text.slice(0, at));
       head.split = true;
@@ -99,7 +135,7 @@ export function demux(input: InputLine): TaggedLine[] {
       tail.split = true;
       return [head, tail];
     }
-    const glue = LOGIN_GLUE.exec(text);
+    const glue = text.indexOf(' login: ') >= 0 ? LOGIN_GLUE.exec(text) : null;
     if (glue) {
       const head = tagOne(base, glue[1]);
       const tail = tagOne(base, text.slice(glue[1].length));
