@@ -99,7 +99,7 @@ export function classify(body: string): Start | undefined {
         const m = HYP_TRAP.exec(body);
         return m ? { t: 'hyp-trap', hsr: m[1], ec: m[2], il: m[3], syndrome: m[4] } : undefined;
       }
-      if (body.startsWith('Hardware Dom')) {
+      if (body.startsWith('Hardware Dom') || body.startsWith('Hardware dom')) {
         const m = HWDOM.exec(body);
         if (m) {
           const reason = m[2] === 'halted' ? 'halt' : m[2] === 'crashed' ? 'crash'
@@ -196,16 +196,23 @@ const ACCESS_DESC = /^(mrs|msr|mrc|mcr|mrrc|mcrr|ldc|stc|vmrs) (.*)$/;
 const DEPRECATED = /^(?:d\d+v\d+: )?deprecated hypercall (\d+)\s*$/;
 const MULTICALL = /^d(\d+)v(\d+): multicall argument (\d+) is not 32-bit clean ([0-9a-fA-F]+)\s*$/;
 
-/** The access-description line printed before `unhandled ... access` (vsysreg.c, vcpreg.c). */
-export function parseAccessDesc(body: string): { domain: number; vcpu: number; text: string } | undefined {
-  const p = splitGuestPrefix(body);
-  if (!p) return undefined;
-  const m = ACCESS_DESC.exec(p.rest);
-  return m ? { domain: p.domain, vcpu: p.vcpu, text: p.rest.trim() } : undefined;
+export interface GuestPrefixed {
+  domain: number;
+  vcpu: number;
+  rest: string;
+  source?: { file: string; line: number };
 }
 
-function splitGuestPrefix(body: string): { domain: number; vcpu: number; rest: string; source?: { file: string; line: number } } | undefined {
+/** The access-description line printed before `unhandled ... access` (vsysreg.c, vcpreg.c). */
+export function isAccessDesc(p: GuestPrefixed): boolean {
+  return ACCESS_DESC.test(p.rest);
+}
+
+/** Split a gprintk (`d0v0 `) or gdprintk (`arch/arm/traps.c:1983:d0v0 `) prefix. */
+export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
   const c = body.charCodeAt(0);
+  // Cheap gate: gprintk lines start with `d<N>v<M>`, gdprintk lines with a path to a .c file.
+  if (c < 0x61 || c > 0x7a) return undefined;
   if (c === 0x64 /* d */) {
     const m = GPRINTK.exec(body);
     if (m) return { domain: Number(m[1]), vcpu: Number(m[2]), rest: m[3] };
@@ -218,14 +225,10 @@ function splitGuestPrefix(body: string): { domain: number; vcpu: number; rest: s
   return undefined;
 }
 
-/** A §2.7 guest-induced trap line, or undefined. */
-export function parseGuestTrap(body: string): GuestTrap | undefined {
-  const c = body.charCodeAt(0);
-  // Cheap gate: gprintk lines start with `d<N>v<M>`, gdprintk lines with a path to a .c file.
-  if (c !== 0x64 && !(c >= 0x61 && c <= 0x7a)) return undefined;
-  const p = splitGuestPrefix(body);
+/** A §2.7 guest-induced trap line, or undefined. `p`: the line's guest prefix, if it has one. */
+export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): GuestTrap | undefined {
   if (!p) {
-    const mc = c === 0x64 ? MULTICALL.exec(body) : null;
+    const mc = body.charCodeAt(0) === 0x64 ? MULTICALL.exec(body) : null;
     if (mc) return { type: 'multicall-not-32bit-clean', message: body.trim(), domain: Number(mc[1]), vcpu: Number(mc[2]), argument: Number(mc[3]), value: mc[4] };
     return undefined;
   }
@@ -238,7 +241,7 @@ export function parseGuestTrap(body: string): GuestTrap | undefined {
   let m: RegExpExecArray | null;
   switch (r.charCodeAt(0)) {
     case 0x48: // H
-      if ((m = STAGE2.exec(r))) return { ...base('stage2-abort'), hsr: m[1], pc: m[2], gva: m[3], gpa: m[4] };
+      if ((m = STAGE2.exec(r))) return { ...base('stage2-abort'), hsr: m[1], guestPc: m[2], gva: m[3], gpa: m[4] };
       break;
     case 0x55: // U
       if ((m = UNSUPPORTED_FSC.exec(r))) return { ...base('unsupported-fsc'), hsr: m[1], dfsc: m[2] };

@@ -7,6 +7,7 @@ import type { TaggedLine } from '../types.js';
 import type { XLine } from './regs.js';
 
 const QUOTE = /^(?:>\s?)+\s*/;
+const STAMP_ONLY = /^\[(?:\s*\d+\.\d{6}|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?|[0-9a-f]{16})\]\s*$/;
 
 export interface Unwrapped extends XLine {
   line: TaggedLine;
@@ -14,6 +15,10 @@ export interface Unwrapped extends XLine {
 
 export class Unwrapper {
   private held: Unwrapped | undefined;
+
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
 
   /**
    * Push a tagged line; `out` receives the lines to process, in order. `mayWrap(line)` tells whether
@@ -34,8 +39,11 @@ export class Unwrapper {
       this.held = undefined;
       out(h);
     }
-    const u: Unwrapped = { seq: line.seq, endSeq: line.seq, ts: line.ts, body: line.body, line };
-    if (line.stream === 'xen' && line.body.endsWith(' ') && line.body.trim() !== '' && mayWrap(line)) {
+    // `(XEN) [   12.407110]` with nothing after the stamp: demux keeps the stamp (no trailing
+    // space), but it is an empty Xen line.
+    const body = line.body.charCodeAt(0) === 0x5b /* [ */ && STAMP_ONLY.test(line.body) ? '' : line.body;
+    const u: Unwrapped = { seq: line.seq, endSeq: line.seq, ts: line.ts, body, line };
+    if (line.stream === 'xen' && body.endsWith(' ') && body.trim() !== '' && mayWrap(line)) {
       this.held = u;
       return;
     }

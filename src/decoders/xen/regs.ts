@@ -60,6 +60,12 @@ type State = 'head' | 'regs' | 'xstack' | 'ctrace' | 'gstackHead' | 'gstack';
  *  foreign: not taken (skipped); break: not taken, the dump is interrupted. */
 export type FeedResult = 'ok' | 'done' | 'done-before' | 'foreign' | 'break';
 
+const KEY_ORDER: Array<keyof RegsData> = [
+  'arch', 'context', 'trigger', 'header', 'cpu', 'domain', 'vcpu', 'pv', 'xen', 'mode', 'modeString', 'pcSymbol',
+  'regs', 'cpsr', 'esr', 'stackSp', 'stack', 'stackEmpty', 'callTrace', 'guestStackSp', 'guestStack', 'guestStackNote',
+  'interleaved',
+];
+
 const MAX_WORDS = 2048;
 const MAX_TRACE = 256;
 const MAX_FOREIGN_RUN = 3;
@@ -184,6 +190,9 @@ export class Dump {
         if (t === '') return 'done';
         const e = parseTraceEntry(t);
         if (e) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(e); return 'ok'; }
+        // Captures that lost the closing blank line (timestamped logs print `(XEN)` with no space,
+        // which is not a Xen line): the next crash line or panic still ends the trace.
+        if (isStart && d.callTrace.length > 0) return 'done-before';
         return this.other(isStart);
       }
       case 'gstackHead': {
@@ -287,6 +296,9 @@ export class Dump {
       const e = decodeEsr(esr, arm32Xen);
       if (e) d.esr = e;
     }
-    return d;
+    // A stable, readable key order for the event.
+    const out = {} as RegsData;
+    for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
+    return out;
   }
 }
