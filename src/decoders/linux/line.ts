@@ -15,15 +15,16 @@ export interface LLine {
   level?: number;
   stream: Stream;
   domain?: number;
+  /** Length of the last physical line's text (for the mail-wrap test). */
+  physLen: number;
 }
 
 export function fromTagged(t: TaggedLine): LLine {
-  const l: LLine = { seq: t.seq, endSeq: t.seq, ts: t.ts, body: t.body, stream: t.stream };
-  if (t.time !== undefined) l.time = t.time;
-  if (t.caller !== undefined) l.caller = t.caller;
-  if (t.level !== undefined) l.level = t.level;
-  if (t.domain !== undefined) l.domain = t.domain;
-  return l;
+  // One object shape for every line (absent fields stay undefined) keeps property access monomorphic.
+  return {
+    seq: t.seq, endSeq: t.seq, ts: t.ts, body: t.body, time: t.time, caller: t.caller, level: t.level,
+    stream: t.stream, domain: t.domain, physLen: t.text.length,
+  };
 }
 
 /** Key of a (stream, domain) pair: Linux state is kept separately per stream and guest domain. */
@@ -64,4 +65,15 @@ export function joinInto(l: LLine, frag: LLine, exact: boolean): void {
     l.body = a.length && b.length ? `${a} ${b}` : a + b;
   }
   if (frag.endSeq > l.endSeq) l.endSeq = frag.endSeq;
+  l.physLen = exact ? l.physLen + frag.physLen : frag.physLen;
+}
+
+/** Mail clients wrap at 72-78 columns: a fragment is a wrap only if its first word could not fit. */
+export const WRAP_COLUMNS = 72;
+
+export function looksWrapped(prev: LLine, frag: string): boolean {
+  const t = frag.trimStart();
+  let w = t.indexOf(' ');
+  if (w < 0) w = t.length;
+  return prev.physLen + 1 + w > WRAP_COLUMNS;
 }

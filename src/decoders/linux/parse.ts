@@ -23,7 +23,8 @@ const BUG_AT = /^[kK]ernel BUG at (.*?):(\d+)!/;
 const BUG_AT_PB = /^Kernel BUG at (\S+)/;
 const END_TRACE = /^---\[ end trace ([0-9a-f]+) \]---/;
 const END_PANIC = /^---\[ end Kernel panic - not syncing: ?(.*?)\s*\]---/;
-const KV = /^\s*([A-Za-z][A-Za-z0-9 ]*?) = (\S+?)(?:: (.*))?$/;
+const KV = /^\s*([A-Za-z][A-Za-z0-9 ]*?) = (.*?)\s*$/;
+const KV_DESC = /^(0x[0-9a-f]+|\d+): (.*)$/;
 const REBOOT = /^Rebooting in (\d+) seconds/;
 const HANDLER = /^\[<([^>]*)>\] (\S+)(?: threaded \[<([^>]*)>\] (\S+))?/;
 const RCU_CPU = /^(?:rcu: )?\s+(\d+)-([^\s:]{4,6}): \((.*?)\)(.*)$/;
@@ -46,6 +47,7 @@ function common(lines: LLine[], data: Data): TraceCollector {
   const trace = new TraceCollector();
   const modules: string[] = [];
   let inModules = false;
+  let cpuLineSeen = false;
   let section: 'mem' | 'data' | null = null;
   const memAbort: Record<string, string> = {};
   const dataAbort: Record<string, string> = {};
@@ -58,8 +60,9 @@ function common(lines: LLine[], data: Data): TraceCollector {
       for (const part of b.split(', ')) {
         const m = KV.exec(part);
         if (!m) continue;
-        dst[m[1].trim()] = m[2];
-        if (m[3]) dst[`${m[1].trim()}Desc`] = m[3].trim();
+        const k = m[1].trim();
+        const v = KV_DESC.exec(m[2]); // `EC = 0x25: DABT (current EL)`
+        if (v) { dst[k] = v[1]; dst[`${k}Desc`] = v[2]; } else dst[k] = m[2];
       }
       continue;
     }
@@ -75,7 +78,8 @@ function common(lines: LLine[], data: Data): TraceCollector {
     }
     if (b.startsWith('CPU: ')) {
       inModules = false;
-      if (data.cpu !== undefined) continue;
+      if (cpuLineSeen) continue; // the first CPU: line is the report's (later ones belong to other dumps)
+      cpuLineSeen = true;
       const m = CPU_LINE.exec(b);
       if (m) {
         data.cpu = Number(m[1]);

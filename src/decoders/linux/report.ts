@@ -79,6 +79,7 @@ export class ReportBlock {
   private inTrace = false;
   traceSeen = false;
   private unknownRun = 0;
+  private undo: { line: LLine; type: ReportType } | null = null;
 
   constructor(first: LLine, h: HeaderType) {
     this.opener = h;
@@ -110,7 +111,13 @@ export class ReportBlock {
 
   /** Remove the last line (nbcon replay: the interrupted partial record is reprinted in full). */
   dropLast(): void {
-    if (this.lines.length > 1) this.lines.pop();
+    if (this.lines.length <= 1) return;
+    const l = this.lines.pop();
+    if (this.undo && this.undo.line === l) {
+      this.type = this.undo.type;
+      this.headers.pop();
+      this.undo = null;
+    }
     this.lastSeq = Math.max(this.firstSeq, ...this.lines.map((l) => l.endSeq));
   }
 
@@ -139,7 +146,8 @@ export class ReportBlock {
     }
   }
 
-  addHeaderLine(l: LLine, h: HeaderType): void {
+  addHeaderLine(l: LLine, h: HeaderType, prevType: ReportType): void {
+    this.undo = { line: l, type: prevType };
     this.headers.push(h);
     this.push(l);
     this.unknownRun = 0;
