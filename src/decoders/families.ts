@@ -2,7 +2,13 @@
 // xen/ or linux/ and owns its event kinds.
 import type { FamilyFactory } from './types.js';
 import { bootFamily } from './boot.js';
+import { linuxFamily } from './linux/family.js';
+import { xenCrashFamily } from './xen/crash.js';
+import { xenPlatformFamily } from './xen/boot-family.js';
 
 export const defaultFamilies: FamilyFactory[] = [
   bootFamily,
+  linuxFamily,
+  xenCrashFamily,
+  xenPlatformFamily,
 ];

@@ -6,6 +6,9 @@ export class PlatformContext {
   gicVersion?: 2 | 3;
   /** The key whose response is being read, if any (`h`, `q`, `?`...). */
   openKey?: string;
+  /** Seq of the line being decoded, and of the line before it. */
+  seq = 0;
+  prevSeq = 0;
 }
 
 /** A single-line event. */

@@ -76,7 +76,7 @@ const RE_INFLIGHT = /^Inflight irq=(\d+) lr=(\d+)/;
 const RE_PENDING = /^Pending irq=(-?\d+)/;
 const RE_QUEUED = /^\s+(hardware|virtual) (level|edge) irq (\d+): (not )?pending, (not )?active, (not )?enabled/;
 const RE_PERIODIC = /^(\d+) Hz periodic timer \(period (\d+) ms\)/;
-const RE_NOTIFY = /^Notifying guest (\d+):(\d+) \(virq (\d+), port (\d+)\)/;
+const RE_NOTIFY = /^Notifying guest (\d+):(\d+) \(virq (\d+), port (\d+)/;
 
 export class DomainDumpParser {
   private dom?: DomainBlock;

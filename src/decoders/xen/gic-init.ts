@@ -22,6 +22,8 @@ interface Open {
   data: Record<string, unknown>;
   /** Summary seen: the block is waiting for its neighbours. */
   summary: boolean;
+  summarySeq?: number;
+  summaryTs?: number;
   /** A wrapped `GICv3 compatible with GICv2 cbase X vbase` line waits for its value. */
   wantVbase: boolean;
   lines: number;
@@ -39,6 +41,11 @@ export class GicInitParser {
   private its: string[] = [];
 
   constructor(private readonly ctx: PlatformContext, private readonly onUp: GicUpHook) {}
+
+  /** A block is open: every line matters. */
+  get busy(): boolean {
+    return this.open !== undefined || this.v2mOpen !== undefined;
+  }
 
   /** New boot: forget everything. */
   reset(emit: Emit, reason?: string): void {
@@ -63,6 +70,7 @@ export class GicInitParser {
     }
     const c = b.charCodeAt(0);
     if (c === 0x20 /* space */) {
+      if (!o && !this.v2mOpen) return false;
       const m = /^\s+(gic_\w+)=(\S*)/.exec(b);
       if (m) {
         if (this.v2mOpen && m[1].startsWith('gic_v2m_')) { this.v2mField(m[1], m[2]); return true; }
@@ -112,6 +120,8 @@ export class GicInitParser {
       op.data.iid = m[4];
       this.touch(op, line);
       op.summary = true;
+      op.summarySeq = line.seq;
+      op.summaryTs = line.ts;
       this.close(emit); // GICv2 prints nothing right after its summary
       return true;
     }
@@ -120,6 +130,8 @@ export class GicInitParser {
       op.data.lines = Number(m[1]);
       op.data.iid = m[2];
       op.summary = true;
+      op.summarySeq = line.seq;
+      op.summaryTs = line.ts;
       this.touch(op, line);
       return true;
     }
@@ -192,7 +204,7 @@ export class GicInitParser {
       case 'gic_hyp_addr': d.hyp = normAddr(value) ?? value; break;
       case 'gic_vcpu_addr': d.vcpu = normAddr(value) ?? value; break;
       case 'gic_maintenance_irq': d.maintenanceIrq = Number(value); break;
-      case 'gic_rdist_stride': d.rdistStride = normAddr(value) ?? value; break;
+      case 'gic_rdist_stride': d.rdistStride = /^0x/i.test(value) ? parseInt(value, 16) : Number(value); break;
       case 'gic_rdist_regions': d.rdistRegions = Number(value); break;
       default: break;
     }
@@ -219,6 +231,6 @@ export class GicInitParser {
     if (!o.summary) { ev.partial = true; ev.reason = partial ?? 'GIC summary line not seen'; }
     this.ctx.gicVersion = o.version;
     emit(ev);
-    if (o.summary) this.onUp(o.version, o.data.lines !== undefined ? o.lastSeq : o.firstSeq, o.ts);
+    if (o.summary) this.onUp(o.version, o.summarySeq ?? o.lastSeq, o.summaryTs ?? o.ts);
   }
 }

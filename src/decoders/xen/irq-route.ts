@@ -40,10 +40,14 @@ const RULES: Rule[] = [
 ];
 
 // First characters the rules can start with: a cheap filter before any regex.
-const FIRST = new Set(['I', 'E', 't', 'i', 'd', 'U', 'T', 'u', 'A', ' ']);
+const FIRST = new Set(['I', 'E', 't', 'i', 'd', 'U', 'T', 'u', 'A']);
 
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
-  if (!FIRST.has(body.charAt(0))) return undefined;
+  const c = body.charAt(0);
+  if (c === ' ') {
+    // dt_dprintk `  - IRQ: %u` (CONFIG_DEVICE_TREE_DEBUG)
+    if (!body.startsWith('  - IRQ: ')) return undefined;
+  } else if (!FIRST.has(c)) return undefined;
   if (!/irq/i.test(body) && !body.includes('PPI')) return undefined;
   for (const [re, f] of RULES) {
     const m = re.exec(body);

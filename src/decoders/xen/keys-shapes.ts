@@ -141,7 +141,10 @@ export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Ver
     }
     case 'd':
     case '0':
-      return isRegDumpLine(b) ? Verdict.Continue : Verdict.EndBefore;
+      if (!isRegDumpLine(b)) return Verdict.EndBefore;
+      // A CPU/vCPU dump ends with a blank line after the call trace, or a stack-trace failure line.
+      st.done = b.trim() === '' || b.startsWith('No stack trace') || b.includes('Failed to convert stack');
+      return Verdict.Continue;
     case 'o':
       return /^d\d+ sharing page tables\s*$/.test(b) || b.charCodeAt(0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
     default:

@@ -27,6 +27,8 @@ interface Block {
   ts: number;
   lastTs: number;
   headerSeen: boolean;
+  /** Under `*`: the key's own header or first line was taken in after its `[x: desc]` line. */
+  absorbed: boolean;
   underStar: boolean;
   lines: number;
   st: ShapeState;
@@ -59,6 +61,11 @@ export class KeyTracker {
     return this.replay !== undefined;
   }
 
+  /** A response (or a `*` run) is open: every line matters. */
+  get busy(): boolean {
+    return this.cur !== undefined || this.star !== undefined;
+  }
+
   get openKey(): string | undefined {
     return this.cur?.key;
   }
@@ -69,6 +76,7 @@ export class KeyTracker {
     const b = this.cur;
     if (!r || !b) { this.replay = undefined; return; }
     r.count++;
+    b.lines++;
     b.lastSeq = line.seq;
     b.ringLines = r.count;
     if (line.stream === 'xen' && line.text.trimEnd() === r.end) {
@@ -94,9 +102,10 @@ export class KeyTracker {
     }
     const start = detectKeyStart(line.body, cur?.key);
     if (start) {
-      if (cur && cur.how === 'star' && !cur.headerSeen && cur.lines === 1 && start.key === cur.key && start.how !== 'star') {
+      if (cur && cur.how === 'star' && !cur.absorbed && cur.lines === 1 && start.key === cur.key && start.how !== 'star') {
         // `[q: dump domain ...]` followed by the key's own header or first line.
-        cur.headerSeen = true;
+        cur.absorbed = true;
+        cur.headerSeen = start.how === 'header';
         if (start.how === 'header') cur.description = start.text;
         this.add(cur, line);
         if (cur.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0 };
@@ -165,6 +174,7 @@ export class KeyTracker {
       ts: line.ts,
       lastTs: line.ts,
       headerSeen: start.how === 'header',
+      absorbed: false,
       underStar: start.how === 'star',
       lines: 1,
       st: { rows: 0, cpusInfo: false, done: false },
