@@ -11,11 +11,13 @@
 //  - every successful (re)open emits {up:true, reason:'opened'}; reopens count in `reconnects`;
 //  - a loss emits ONE {up:false, reason}; failed retries while already down are silent
 //    (the newest reason is kept in `lastReason`);
-//  - the very first failed open also emits a down status, so a consumer learns why.
+//  - the very first failed open also emits a down status, so a consumer learns why;
+//  - a loss with retry=false (replay finished, exec restart 'never') stays down for good;
+//  - close() of an up source emits {up:false, reason:'closed'}.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { Backoff, BACKOFF_STABLE_MS } from './backoff.ts';
-import type { Source, SourceEventMap, SourceStatus } from './types.ts';
+import { Backoff, BACKOFF_STABLE_MS } from './backoff.js';
+import type { Source, SourceEventMap, SourceStatus } from './types.js';
 
 export interface SourceOptions {
   logger?: Logger;
@@ -43,7 +45,7 @@ export abstract class BaseSource extends EventEmitter<SourceEventMap> implements
    * counts as lost(id, message).
    */
   protected abstract connect(id: number): void | Promise<void>;
-  /** Release the current connection, whatever state it is in. Must be idempotent and not throw. */
+  /** Release the current connection, whatever state it is in (even half-open). Idempotent; errors are only logged. */
   protected abstract disconnect(): void | Promise<void>;
   /** Send bytes on the current (up) connection. */
   protected abstract transmit(data: Buffer): Promise<void>;

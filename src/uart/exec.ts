@@ -12,10 +12,11 @@
 //    grandchild keeps stdout open after the child exited, we stop waiting after EXIT_DRAIN_MS.
 //  - close() sends SIGTERM, then SIGKILL after 2 s. Node reaps the child (no zombie).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BaseSource, errorReason, type SourceOptions } from './base.ts';
-import { fillDefaults, type ExecConfig, type ExecSettings } from './config.ts';
+import { BaseSource, errorReason, type SourceOptions } from './base.js';
+import { fillDefaults, type ExecConfig, type ExecSettings } from './config.js';
 
 const KILL_GRACE_MS = 2_000;
 const EXIT_DRAIN_MS = 250;
@@ -24,8 +25,7 @@ export class ExecSource extends BaseSource {
   readonly type = 'exec';
   readonly canBreak = false;
   readonly config: ExecSettings;
-  private child: ChildProcess | undefined;
-  private exited: Promise<unknown> = Promise.resolve();
+  private run: { child: ChildProcess; exited: Promise<unknown> } | undefined;
 
   constructor(cfg: ExecConfig, opts: SourceOptions = {}) {
     super(opts);
@@ -39,7 +39,7 @@ export class ExecSource extends BaseSource {
 
   /** The pid of the running command (undefined when none runs). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.run?.child.pid;
   }
 
   protected connect(id: number): void {
@@ -62,8 +62,7 @@ export class ExecSource extends BaseSource {
       stdio: ['pipe', 'pipe', 'ignore'],
       detached: true, // own process group: see killGroup()
     });
-    this.child = child;
-    this.exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit').catch(() => {});
+    this.run = { child, exited: once(child, 'exit').catch(() => {}) }; // ('error' rejects it: also the end)
 
     let drainTimer: NodeJS.Timeout | undefined;
     const ended = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -73,33 +72,40 @@ export class ExecSource extends BaseSource {
       this.lost(id, exitReason(code, signal), retry);
     };
     child.once('spawn', () => this.opened(id));
-    child.once('error', (err) => this.lost(id, errorReason(err)));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // A missing cwd also fails as "spawn <file> ENOENT": say which one is missing.
+      const badCwd = err.code === 'ENOENT' && c.cwd !== undefined && !existsSync(c.cwd);
+      this.lost(id, badCwd ? `working directory ${c.cwd} does not exist` : errorReason(err));
+    });
     child.once('exit', (code, signal) => {
       drainTimer = setTimeout(() => ended(code, signal), EXIT_DRAIN_MS);
     });
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => ended(code, signal));
     child.stdout!.on('data', (chunk: Buffer) => this.emitData(id, chunk));
+    child.stdout!.on('error', () => {}); // the exit reports the end
     child.stdin!.on('error', () => {}); // EPIPE once the child is gone: the exit reports it
   }
 
   protected async disconnect(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child) return;
+    const run = this.run;
+    this.run = undefined;
+    if (!run) return;
+    const { child, exited } = run;
     child.stdin?.destroy();
     child.stdout?.destroy();
-    const running = child.exitCode === null && child.signalCode === null;
+    const running = child.pid !== undefined && child.exitCode === null && child.signalCode === null;
     killGroup(child, 'SIGTERM'); // also when the child already exited: leftovers of its group
     if (!running) return;
-    const exited = await Promise.race([this.exited.then(() => true), sleep(KILL_GRACE_MS, false)]);
-    if (!exited) {
+    // (ref: false: a pending grace timer must not keep the process alive after the exit)
+    const gone = await Promise.race([exited.then(() => true), sleep(KILL_GRACE_MS, false, { ref: false })]);
+    if (!gone) {
       killGroup(child, 'SIGKILL');
-      await Promise.race([this.exited, sleep(KILL_GRACE_MS)]);
+      await Promise.race([exited, sleep(KILL_GRACE_MS, undefined, { ref: false })]);
     }
   }
 
   protected transmit(data: Buffer): Promise<void> {
-    const stdin = this.child?.stdin;
+    const stdin = this.run?.child.stdin;
     if (!stdin || stdin.destroyed) return Promise.reject(new Error(`${this.describe()}: stdin is closed`));
     return new Promise((resolve, reject) => stdin.write(data, (err) => (err ? reject(err) : resolve())));
   }

@@ -1,13 +1,13 @@
 // The byte sources: createSource() turns a source config into a started-on-demand Source.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { parseSourceConfig, type SourceConfig } from './config.ts';
-import { ExecSource } from './exec.ts';
-import { ReplaySource } from './replay.ts';
-import { SerialSource } from './serial.ts';
-import { TcpSource } from './tcp.ts';
-import type { Source } from './types.ts';
-import { UnixSource } from './unix.ts';
+import { parseSourceConfig, type SourceConfig } from './config.js';
+import { ExecSource } from './exec.js';
+import { ReplaySource } from './replay.js';
+import { SerialSource } from './serial.js';
+import { TcpSource } from './tcp.js';
+import type { Source } from './types.js';
+import { UnixSource } from './unix.js';
 
 export interface CreateSourceOptions {
   /** Directory that relative paths (device, socket, file, cwd) are relative to; default: the process's cwd. */
@@ -38,15 +38,15 @@ export function createSource(cfg: SourceConfig, opts: CreateSourceOptions = {}):
   }
 }
 
-export { BaseSource, receiveTime } from './base.ts';
-export { Backoff, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, BACKOFF_STABLE_MS } from './backoff.ts';
-export * from './config.ts';
-export { ExecSource } from './exec.ts';
-export { ReplaySource } from './replay.ts';
-export { SerialSource } from './serial.ts';
-export { SocketSource } from './socket.ts';
-export { TcpSource } from './tcp.ts';
-export { UnixSource } from './unix.ts';
-export { TelnetCodec } from './telnet.ts';
-export { encodeXrecLine, isXrecFile, parseXrec, XREC_EXTENSION, type XrecRecord } from './xrec.ts';
-export type { Source, SourceEventMap, SourceStatus } from './types.ts';
+export { BaseSource, receiveTime } from './base.js';
+export { Backoff, BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, BACKOFF_STABLE_MS } from './backoff.js';
+export * from './config.js';
+export { ExecSource } from './exec.js';
+export { ReplaySource } from './replay.js';
+export { SerialSource } from './serial.js';
+export { SocketSource } from './socket.js';
+export { TcpSource } from './tcp.js';
+export { UnixSource } from './unix.js';
+export { TelnetCodec } from './telnet.js';
+export { encodeXrecLine, isXrecFile, parseXrec, XREC_EXTENSION, type XrecRecord } from './xrec.js';
+export type { Source, SourceEventMap, SourceStatus } from './types.js';

@@ -16,9 +16,9 @@
 // Writes are accepted and given to onWrite(), which does nothing here; a subclass can
 // answer (a demo board reacting to debug keys) with respond().
 import { readFile } from 'node:fs/promises';
-import { BaseSource, type SourceOptions } from './base.ts';
-import { fillDefaults, type ReplayConfig, type ReplaySettings } from './config.ts';
-import { isXrecFile, parseXrec, type XrecRecord } from './xrec.ts';
+import { BaseSource, type SourceOptions } from './base.js';
+import { fillDefaults, type ReplayConfig, type ReplaySettings } from './config.js';
+import { isXrecFile, parseXrec, type XrecRecord } from './xrec.js';
 
 const TICK_MS = 10;
 const INSTANT_CHUNK = 4096;
@@ -82,9 +82,9 @@ export class ReplaySource extends BaseSource {
   /** Called with every write while up. Discards; a subclass may answer with respond(). */
   protected onWrite(_data: Buffer): void {}
 
-  /** Emit bytes as if the board sent them (for subclasses answering writes). */
+  /** Emit bytes as if the board sent them (for subclasses answering writes). Ignored while down. */
   protected respond(data: Buffer): void {
-    this.emitData(this.currentLink, data);
+    if (this.up) this.emitData(this.currentLink, data);
   }
 
   protected async connect(id: number): Promise<void> {

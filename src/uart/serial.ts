@@ -1,18 +1,24 @@
 // A local serial device (/dev/ttyUSB0, /dev/serial/by-id/..., a PTY) through `serialport`.
 //
 // Device loss: an unplugged USB adapter or a PTY whose far end closed is *hung up* by the
-// kernel, and from then on a read returns 0 bytes (EOF) instead of an error. serialport's
-// unix binding retries a 0-byte read at once, forever: the port never reports anything and
-// the process spins on read(2) (measured: a core's worth of system time). So the binding is
-// wrapped (hangupAwareBinding) to turn a 0-byte read into a disconnect error; serialport then
-// closes the port with a DisconnectedError, which we report as down and reopen with backoff.
+// kernel. serialport's poller usually reports that as an error ('bad file descriptor'),
+// and serialport closes the port with a DisconnectedError, which we report as down and
+// reopen with backoff. But depending on timing the poller reports it as readable instead,
+// and then read(2) returns 0 bytes (EOF), which serialport's unix binding retries at once,
+// forever: the port never reports anything and the process spins on read(2) (measured: a
+// core's worth of system time). So the binding is wrapped (hangupAwareBinding) to turn a
+// 0-byte read into a disconnect error as well.
+//
+// Bytes that reach a PTY while we have it closed are lost: serialport flushes both queues
+// (TCIOFLUSH) when it opens a port, before we report up. Anything sent after the 'up'
+// status is received.
 import { read } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
-import { BaseSource, errorReason, type SourceOptions } from './base.ts';
-import { fillDefaults, type SerialConfig, type SerialSettings } from './config.ts';
+import { BaseSource, errorReason, type SourceOptions } from './base.js';
+import { fillDefaults, type SerialConfig, type SerialSettings } from './config.js';
 
 type Binding = typeof SerialPort.binding;
 type PortBinding = Awaited<ReturnType<Binding['open']>>;
@@ -173,9 +179,9 @@ export class SerialSource extends BaseSource {
   }
 
   /**
-   * Hold the line in the BREAK condition for `ms`. Note that on a PTY this is accepted but
-   * does nothing: Linux's pty driver has no break_ctl operation, so TIOCSBRK/TIOCCBRK
-   * succeed as no-ops and the far end can observe nothing (see test/uart/serial.test.ts).
+   * Hold the line in the BREAK condition for `ms` (TIOCSBRK, wait, TIOCCBRK). Only reached
+   * on a real UART: on a PTY canBreak is false (see isPty). Note that serialport's set()
+   * also (re)asserts DTR and RTS, which the driver asserted at open anyway.
    */
   protected override async transmitBreak(ms: number): Promise<void> {
     const port = this.port;

@@ -1,8 +1,8 @@
 // A stream-socket client source, shared by tcp.ts and unix.ts (they only differ in how to
 // connect and in TCP's socket options). Optionally speaks telnet (see telnet.ts).
 import net from 'node:net';
-import { BaseSource, errorReason, type SourceOptions } from './base.ts';
-import { TelnetCodec } from './telnet.ts';
+import { BaseSource, errorReason, type SourceOptions } from './base.js';
+import { TelnetCodec } from './telnet.js';
 
 /** Give up on a connect that neither succeeds nor fails (SYN into the void) after this. */
 const CONNECT_TIMEOUT_MS = 5_000;

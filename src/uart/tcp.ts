@@ -1,8 +1,8 @@
 // TCP client of a console port: QEMU `-serial tcp:127.0.0.1:N,server=on`, ser2net raw or
 // telnet ports. All the work is in SocketSource; this only maps the config.
-import type { SourceOptions } from './base.ts';
-import { fillDefaults, type TcpConfig, type TcpSettings } from './config.ts';
-import { SocketSource } from './socket.ts';
+import type { SourceOptions } from './base.js';
+import { fillDefaults, type TcpConfig, type TcpSettings } from './config.js';
+import { SocketSource } from './socket.js';
 
 export class TcpSource extends SocketSource {
   readonly config: TcpSettings;

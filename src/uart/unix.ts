@@ -1,8 +1,8 @@
 // Unix socket client: QEMU `-chardev socket,path=...,server=on`. All the work is in
 // SocketSource; this only maps the config.
-import type { SourceOptions } from './base.ts';
-import type { UnixConfig } from './config.ts';
-import { SocketSource } from './socket.ts';
+import type { SourceOptions } from './base.js';
+import type { UnixConfig } from './config.js';
+import { SocketSource } from './socket.js';
 
 export class UnixSource extends SocketSource {
   readonly config: UnixConfig;

@@ -1,5 +1,5 @@
 // Shared bits of the uart tests (not a test file itself).
-import type { Source, SourceStatus } from '../../src/uart/types.ts';
+import type { Source, SourceStatus } from '../../src/uart/types.js';
 
 export interface Watch {
   chunks: Buffer[];
