@@ -77,7 +77,11 @@ export const ConsoleSchema = Type.Object(
     ),
     xen: Type.Object(
       {
-        conswitch: Type.String({ minLength: 1, maxLength: 2, default: 'a', description: "Xen's conswitch= letter: input switches with CTRL-<letter> three times." }),
+        conswitch: Type.String({ minLength: 1, maxLength: 2, pattern: '^[a-zA-Z]', default: 'a', description: "Xen's conswitch= letter: input switches with CTRL-<letter> three times." }),
+        quietMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 800, description: "A debug key's answer is complete after this much silence from Xen." }),
+        answerTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 4000, description: 'Xen must start answering a key or confirm an input switch within this.' }),
+        maxCaptureMs: Type.Integer({ minimum: 500, maximum: 600_000, default: 30_000, description: "Upper bound of one key's capture." }),
+        keysPerMinute: Type.Integer({ minimum: 1, maximum: 10_000, default: 30, description: 'Debug-key requests allowed per console per minute.' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -24,6 +24,8 @@ export interface ConsoleCounters {
 export interface ConsoleRuntimeEvents {
   /** Records in stream order for one received chunk (or one status change). */
   records: [records: RecordMessage[]];
+  /** The write lease changed hands (console control). */
+  lease: [change: unknown];
 }
 
 export function lineMessage(l: FramedLine | StoredLine): LineMessage {
@@ -146,7 +148,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
 
   private onStatus(s: SourceStatus): void {
     if (this.closed) return;
-    if (s.up && !this.statusValue.up && this.statusValue.reason !== 'not started') this.counters.reconnects++;
+    this.counters.reconnects = this.source.reconnects;
     if (!s.up) {
       // Whatever was pending belongs before the status.
       this.framer.flushPartial();
@@ -182,6 +184,12 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
       }, 1000);
       this.decoderIdleTimer.unref();
     }
+  }
+
+  /** Close blocks that only silence can end (a debug key's last register dump) and publish them now. */
+  flushDecoders(reason: string): void {
+    for (const ev of this.decoder.flush(reason)) this.addEvent(ev);
+    this.publish();
   }
 
   private publish(): void {

@@ -65,6 +65,12 @@ export class ConsoleHub {
     this.rt = rt;
     this.opts = opts;
     rt.on('records', (recs) => this.broadcast(recs));
+    rt.on('lease', (c) => {
+      const change = c as { action: string; holder: { name: string; role: string; since: number } | null; previous: { name: string; role: string; since: number } | null; by: string };
+      const strip = (h: typeof change.holder) => (h ? { name: h.name, role: h.role, since: h.since } : null);
+      const msg = JSON.stringify({ type: 'lease', action: change.action, holder: strip(change.holder), previous: strip(change.previous), by: change.by });
+      for (const cl of this.clients) if (cl.open) cl.sendRaw(msg);
+    });
     this.watchdog = setInterval(() => this.checkLagging(), 250);
     this.watchdog.unref();
   }

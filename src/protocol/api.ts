@@ -79,6 +79,7 @@ export const ConsoleOut = Type.Object({
     bytesIn: Type.Integer(), lines: Type.Integer(), events: Type.Integer(), reconnects: Type.Integer(), clients: Type.Integer(), queueDrops: Type.Integer(),
   }),
   focus: Type.String({ description: "Where the board's serial input goes: 'xen', 'dom0', 'dom1', ... or 'unknown'" }),
+  lease: Type.Union([Type.Object({ name: Type.String(), role: Type.String(), since: Type.Number() }), Type.Null()], { description: 'Who holds the write lease' }),
 });
 
 export const EventOut = Type.Intersect([Type.Object({ id: Type.Integer() }), EventEnvelopeSchema]);
@@ -93,3 +94,37 @@ export const BootOut = Type.Object({
 });
 
 export const ErrorOut = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
+
+export const KeysBody = Type.Object(
+  {
+    keys: Type.String({ minLength: 1, maxLength: 16, pattern: '^[!-~]+$', description: 'Debug keys to press in order, e.g. "q" or "dq0"' }),
+    confirm: Type.Optional(Type.Boolean({ description: 'Required (with role admin) for R, C, %, +, -, G, A' })),
+  },
+  { additionalProperties: false },
+);
+
+export const LeaseBody = Type.Object(
+  { force: Type.Optional(Type.Boolean({ description: 'Admin only: take the lease over from its holder (who is told)' })) },
+  { additionalProperties: false },
+);
+
+export const BreakBody = Type.Object(
+  {
+    ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 250, description: 'How long the BREAK condition lasts (serial devices)' })),
+    sysrq: Type.Optional(Type.String({ minLength: 1, maxLength: 1, pattern: '^[!-~]$', description: 'Linux magic SysRq: send BREAK, then this key' })),
+  },
+  { additionalProperties: false },
+);
+
+export const InputBody = Type.Object(
+  {
+    data: Type.String({ minLength: 1, maxLength: 65536, description: 'Text to type (UTF-8), e.g. "uname -a\\r"' }),
+    force: Type.Optional(Type.Boolean({ description: 'Send even while serial input is on Xen (every character is then a debug key)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const LeaseOut = Type.Object({
+  holder: Type.Union([Type.Object({ name: Type.String(), role: Type.String(), since: Type.Number() }), Type.Null()]),
+  you: Type.Boolean({ description: 'You hold it' }),
+});

@@ -12,6 +12,7 @@ import { Auth, authHook } from './auth.js';
 import { createMetrics } from './metrics.js';
 import { consoleRoutes } from './routes/consoles.js';
 import { streamRoutes } from './routes/stream.js';
+import { controlRoutes } from './routes/control.js';
 import { PROTOCOL_VERSION } from '../protocol/messages.js';
 
 export async function buildApp(d: Daemon): Promise<FastifyInstance> {
@@ -72,5 +73,6 @@ export async function buildApp(d: Daemon): Promise<FastifyInstance> {
 
   await app.register(consoleRoutes(d));
   await app.register(streamRoutes(d));
+  await app.register(controlRoutes(d));
   return app;
 }

@@ -5,12 +5,16 @@ import type { Config } from '../config/schema.js';
 import { ConsoleRuntime } from '../core/console.js';
 import { ConsoleHub } from '../hub/hub.js';
 import { createSource } from '../uart/index.js';
+import path from 'node:path';
 import { buildApp } from './app.js';
+import { DemoBoardSource } from '../demo/board.js';
+import { ConsoleControl } from '../control/control.js';
 
 export class Daemon {
   readonly config: Config;
   readonly consoles = new Map<string, ConsoleRuntime>();
   readonly hubs = new Map<string, ConsoleHub>();
+  readonly controls = new Map<string, ConsoleControl>();
   readonly log: Logger;
   readonly baseDir: string;
   app!: FastifyInstance;
@@ -21,10 +25,14 @@ export class Daemon {
     this.log = log;
     this.baseDir = baseDir;
     for (const c of config.consoles) {
-      const source = createSource(c.source, { baseDir, logger: log.child({ console: c.id }) });
+      const logger = log.child({ console: c.id });
+      const source = c.source.type === 'replay' && c.source.answers?.length
+        ? new DemoBoardSource({ ...c.source, file: path.resolve(baseDir, c.source.file) }, { logger, baseDir, conswitch: c.xen.conswitch })
+        : createSource(c.source, { baseDir, logger });
       const rt = new ConsoleRuntime(c, config, source, log, baseDir);
       this.consoles.set(c.id, rt);
       this.hubs.set(c.id, new ConsoleHub(rt, config.server));
+      this.controls.set(c.id, new ConsoleControl(rt, c.xen));
     }
   }
 

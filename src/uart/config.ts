@@ -79,6 +79,11 @@ export const ReplayConfigSchema = Type.Object(
       Type.Integer({ minimum: 1, default: 115200, description: 'Pace of a plain log: that of a UART at this speed (baudRate/10 bytes/s)' }),
     ),
     loopGapMs: Type.Optional(Type.Integer({ minimum: 0, default: 2000, description: 'Pause between two loops, in ms' })),
+    answers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Demo board: recorded Xen logs whose debug-key answers the console plays back when CTRL-a x3 and keys are sent',
+      }),
+    ),
   },
   { ...strict, description: 'Plays a recorded console log' },
 );

@@ -68,6 +68,9 @@ export class ReplaySource extends BaseSource {
   readonly canBreak = false;
   readonly config: ReplaySettings;
   private cancelTimer: (() => void) | undefined;
+  /** Paced replay can be paused (the demo board holds the boot while Xen has the input). */
+  private pausedAt = 0;
+  private pausedTotal = 0;
 
   constructor(cfg: ReplayConfig, opts: SourceOptions = {}) {
     super(opts);
@@ -77,6 +80,22 @@ export class ReplaySource extends BaseSource {
   describe(): string {
     const c = this.config;
     return `replay ${c.file} x${c.speed}${c.loop ? ' loop' : ''}`;
+  }
+
+  /** Hold a paced replay where it is (time stops for it) until resume(). */
+  protected pause(): void {
+    if (!this.pausedAt) this.pausedAt = performance.now();
+  }
+
+  protected resume(): void {
+    if (!this.pausedAt) return;
+    this.pausedTotal += performance.now() - this.pausedAt;
+    this.pausedAt = 0;
+  }
+
+  /** A subclass may edit a plain log before it is played. */
+  protected prepare(raw: Buffer): Buffer {
+    return raw;
   }
 
   /** Called with every write while up. Discards; a subclass may answer with respond(). */
@@ -89,7 +108,7 @@ export class ReplaySource extends BaseSource {
 
   protected async connect(id: number): Promise<void> {
     const raw = await readFile(this.config.file);
-    const track = isXrecFile(this.config.file) ? recordTrack(parseXrec(raw.toString('utf8'))) : textTrack(raw, this.config.baudRate);
+    const track = isXrecFile(this.config.file) ? recordTrack(parseXrec(raw.toString('utf8'))) : textTrack(this.prepare(raw), this.config.baudRate);
     if (!this.isCurrent(id)) return;
     this.opened(id);
     this.pass(id, track);
@@ -139,10 +158,16 @@ export class ReplaySource extends BaseSource {
 
     const speed = this.config.speed;
     const start = performance.now();
+    this.pausedTotal = 0;
+    if (this.pausedAt) this.pausedAt = start;
     track.rewind();
     const tick = () => {
       if (!this.isCurrent(id)) return;
-      const v = (performance.now() - start) * speed;
+      if (this.pausedAt) {
+        this.after(50, tick);
+        return;
+      }
+      const v = (performance.now() - start - this.pausedTotal) * speed;
       const next = track.advance(v, emit);
       if (next === undefined) done();
       else this.after(Math.max(TICK_MS, (next - v) / speed), tick);

@@ -34,8 +34,10 @@ describe('serial console on a real PTY', () => {
     const written: Buffer[] = [];
     for (let cycle = 1; cycle <= 20; cycle++) {
       if (cycle > 1) {
+        const seenUps = ups();
         await pty.start();
-        await ws.until(() => ups() >= cycle - 1, 10_000, `up #${cycle}`);
+        // serialport flushes the port when it opens it: write only once the source is up again.
+        await ws.until(() => ups() > seenUps && rt.status.up, 10_000, `up #${cycle}`);
       }
       // Mixed endings, escapes, invalid UTF-8 and a partial line: all must come back byte-exact.
       const block = Buffer.concat([

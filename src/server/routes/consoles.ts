@@ -4,6 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { Daemon } from '../daemon.js';
 import type { ConsoleRuntime } from '../../core/console.js';
+import { publicHolder } from '../../control/lease.js';
 import { BootOut, ConsoleOut, ConsoleParams, ErrorOut, EventOut, EventsQuery, LineOut, LinesQuery, NoteBody, RawQuery } from '../../protocol/api.js';
 
 type Params = Static<typeof ConsoleParams>;
@@ -21,6 +22,7 @@ export function consoleInfo(d: Daemon, rt: ConsoleRuntime): Static<typeof Consol
     nextSeq: rt.nextSeq,
     counters: { ...pick(rt.counters), clients: hub.size, queueDrops: hub.counters.queueDrops },
     focus: rt.focus,
+    lease: publicHolder(d.controls.get(rt.id)?.lease.holder ?? null),
   };
 }
 
