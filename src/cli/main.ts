@@ -1,10 +1,11 @@
-// The `xenuart` command: serve, consoles, tail, decode.
+// The `xenuart` command: serve, consoles, tail, decode, key, lease, break, attach.
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from './log.js';
 import { ApiError, apiGet, openStream, type ClientOptions } from './client.js';
 import type { StreamMessage } from '../protocol/messages.js';
+import { registerControl } from './control.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:7070';
 
@@ -126,6 +127,8 @@ export async function main(argv: string[]): Promise<void> {
         fail(e);
       }
     });
+
+  registerControl(program, clientOpts, fail, `daemon URL (default $XENUART_URL or ${DEFAULT_URL})`);
 
   program
     .command('decode')

@@ -26,6 +26,8 @@ export interface ConsoleRuntimeEvents {
   records: [records: RecordMessage[]];
   /** The write lease changed hands (console control). */
   lease: [change: unknown];
+  /** Raw bytes as received (for interactive clients that asked for them), before their records. */
+  raw: [chunk: Buffer, ts: number, offset: number];
 }
 
 export function lineMessage(l: FramedLine | StoredLine): LineMessage {
@@ -116,7 +118,9 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   private onData(chunk: Buffer, ts: number): void {
     if (this.closed) return;
     this.counters.bytesIn += chunk.length;
+    const offset = this.store.rawOffset;
     this.store.appendRaw(chunk, ts);
+    if (this.listenerCount('raw')) this.emit('raw', chunk, ts, offset);
     this.framer.push(chunk, ts);
     this.armIdle();
     this.publish();

@@ -27,6 +27,8 @@ export class StreamClient {
   readonly batch: boolean;
   readonly role: string;
   readonly token: string | undefined;
+  /** Also send raw chunks (`{type:'raw'}`) while live: interactive terminals. */
+  readonly raw: boolean;
   live = false;
   /** First seq dropped while over the bound (undefined when not lagging). */
   gapFrom: number | undefined;
@@ -34,9 +36,10 @@ export class StreamClient {
   lagSince = 0;
   lastSeq = 0;
 
-  constructor(ws: WebSocket, opts: { batch: boolean; role: string; token?: string }) {
+  constructor(ws: WebSocket, opts: { batch: boolean; role: string; token?: string; raw?: boolean }) {
     this.ws = ws;
     this.batch = opts.batch;
+    this.raw = opts.raw ?? false;
     this.role = opts.role;
     this.token = opts.token;
   }
@@ -65,6 +68,15 @@ export class ConsoleHub {
     this.rt = rt;
     this.opts = opts;
     rt.on('records', (recs) => this.broadcast(recs));
+    rt.on('raw', (chunk, ts, off) => {
+      let msg: string | undefined;
+      for (const c of this.clients) {
+        if (!c.raw || !c.live || !c.open || c.gapFrom !== undefined) continue;
+        if (c.ws.bufferedAmount > this.opts.maxClientBufferBytes) continue;
+        msg ??= JSON.stringify({ type: 'raw', off, ts, data: chunk.toString('base64') });
+        c.sendRaw(msg);
+      }
+    });
     rt.on('lease', (c) => {
       const change = c as { action: string; holder: { name: string; role: string; since: number } | null; previous: { name: string; role: string; since: number } | null; by: string };
       const strip = (h: typeof change.holder) => (h ? { name: h.name, role: h.role, since: h.since } : null);

@@ -48,6 +48,7 @@ export const StreamQuery = Type.Object(
   {
     from: Type.Optional(Seq('Send history from this seq, then live. Omit for live only.')),
     batch: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Boolean()], { description: 'Receive {type:"batch"} frames' })),
+    raw: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Boolean()], { description: 'Also receive live raw chunks {type:"raw", off, ts, data (base64)}: for interactive terminals' })),
     token: Type.Optional(Type.String()),
   },
   { additionalProperties: false },

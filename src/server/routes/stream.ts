@@ -75,7 +75,7 @@ export function streamRoutes(d: Daemon) {
     }, (socket, req) => {
       const hub = d.hubs.get(req.params.id)!;
       const q = req.query;
-      const client = new StreamClient(socket, { batch: q.batch === '1' || q.batch === true, role: req.principal.role, token: req.principal.token });
+      const client = new StreamClient(socket, { batch: q.batch === '1' || q.batch === true, raw: q.raw === '1' || q.raw === true, role: req.principal.role, token: req.principal.token });
       const control = d.controls.get(req.params.id)!;
       const principal = req.principal;
       socket.on('message', (data, isBinary) => {
