@@ -251,7 +251,7 @@ export class ConsoleControl {
         if (now - started > this.opts.maxCaptureMs) { timedOut = lastXen === 0; break; }
       }
       // Blocks whose end only silence can show (the last register dump) come out now.
-      this.rt.flushDecoders('key answer complete');
+      this.rt.flushDecoders('idle: key answer complete');
     } finally {
       this.waiters.delete(onRec);
     }

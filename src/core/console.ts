@@ -63,6 +63,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   private batch: RecordMessage[] = [];
   private lastLineAt = 0;
   private closed = false;
+  private heldPartial: FramedLine | undefined;
   /** Where the board's serial input goes, from the last `xen.focus` event. */
   focus = 'unknown';
 
@@ -131,7 +132,40 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     this.lastLineAt = Date.now();
     this.store.appendLine(line);
     this.batch.push(lineMessage(line));
+    this.decode(line);
+  }
+
+  /**
+   * Feed the decoders. Xen ends every printk line with a newline, so a `(XEN)`/`(dN)` line flushed
+   * as partial (the UART paused mid-line for longer than idleFlushMs, e.g. a loaded TCG host) is
+   * held until its continuation arrives and decoded whole, at the seq where it started.
+   */
+  private decode(line: FramedLine): void {
+    const held = this.heldPartial;
+    if (held) {
+      this.heldPartial = undefined;
+      if (line.cont) {
+        const joined: FramedLine = { ...held, text: held.text + line.text, length: held.length + line.length };
+        delete joined.partial;
+        if (line.partial) joined.partial = true;
+        if (line.partial) { this.heldPartial = joined; return; }
+        for (const ev of this.decoder.push(joined)) this.addEvent(ev);
+        return;
+      }
+      for (const ev of this.decoder.push(held)) this.addEvent(ev);
+    }
+    if (line.partial && (line.text.startsWith('(XEN)') || /^\(d\d+\)/.test(line.text))) {
+      this.heldPartial = line;
+      return;
+    }
     for (const ev of this.decoder.push(line)) this.addEvent(ev);
+  }
+
+  private releaseHeld(): void {
+    const held = this.heldPartial;
+    if (!held) return;
+    this.heldPartial = undefined;
+    for (const ev of this.decoder.push(held)) this.addEvent(ev);
   }
 
   private addEvent(ev: ConsoleEvent): StoredEvent {
@@ -183,6 +217,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     else {
       this.decoderIdleTimer = setTimeout(() => {
         this.decoderIdleTimer = undefined;
+        this.releaseHeld();
         for (const ev of this.decoder.flush('idle')) this.addEvent(ev);
         this.publish();
       }, 1000);
@@ -192,6 +227,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
 
   /** Close blocks that only silence can end (a debug key's last register dump) and publish them now. */
   flushDecoders(reason: string): void {
+    this.releaseHeld();
     for (const ev of this.decoder.flush(reason)) this.addEvent(ev);
     this.publish();
   }

@@ -70,3 +70,13 @@ export interface Family {
 }
 
 export type FamilyFactory = () => Family;
+
+/**
+ * Flush reasons that start with `idle` are soft: the console has been quiet for a while (or a
+ * debug key's answer is complete). A family closes the blocks that silence can end (a register
+ * dump, an LR dump) but keeps state that spans long quiet periods (the boot timeline, a Linux
+ * report still waiting for its end marker). Any other reason is the end of the input.
+ */
+export function isIdleFlush(reason: string): boolean {
+  return reason.startsWith('idle');
+}

@@ -12,6 +12,7 @@
 // - `** replaying previous printk message **` (nbcon) drops the interrupted partial record;
 // - `** N printk messages dropped **` is counted on the open report and stripped.
 import type { DecodedEvent, Emit, Family, TaggedLine } from '../types.js';
+import { isIdleFlush } from '../types.js';
 import { BannerBlock } from './banner.js';
 import { detectHeader, type HeaderType } from './headers.js';
 import { InterruptsTable, parseHeader } from './interrupts.js';
@@ -349,6 +350,8 @@ export function linuxFamily(): Family {
       process(l);
     },
     flush(reason: string, emitArg: Emit): void {
+      // Linux reports and tables end with their own markers; silence alone ends none of them.
+      if (isIdleFlush(reason)) return;
       emitFn = emitArg;
       for (const sk of [...held.keys()]) release(sk);
       ending.clear();

@@ -10,6 +10,7 @@
 // else happened. A capture that starts mid-boot gets an implicit boot from its first Xen milestone
 // (`startSeen: false`).
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
+import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { parseXenVersion } from './boot-version.js';
 
@@ -221,6 +222,8 @@ export class BootTimeline {
   }
 
   flush(reason: string, emit: Emit): void {
+    // A quiet console has not finished booting: a boot is closed by the next boot or the end.
+    if (isIdleFlush(reason)) return;
     if (this.boot && !this.boot.emitted) this.close(emit, reason, this.ctx.seq);
   }
 

@@ -1,0 +1,124 @@
+// End to end on real Xen 4.17 + Linux 6.1 dom0 under QEMU (scripts/xen-qemu-board): the daemon
+// attaches to the board's UART (a unix socket), decodes the boot, presses debug keys h q d 0 r
+// and gets decoded answers, puts input back on DOM0 (a shell command then runs in dom0), does
+// the whole cycle 20 times, and refuses a viewer's key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startXenBoard, isXenBoardAvailable, type XenBoard } from './helpers/xen-board.js';
+import { startDaemon, sleep, type TestDaemon } from '../helpers/daemon.js';
+
+const T = { viewer: 'viewer-token-e2e', op: 'operator-token-e2e' };
+let dir: string;
+let board: XenBoard;
+let t: TestDaemon;
+
+async function api(method: string, p: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(t.url + p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function linesSince(seq: number): Promise<Array<{ seq: number; text: string }>> {
+  return (await api('GET', `/api/v1/consoles/xen/lines?from=${seq}&limit=100000`, T.viewer)).json.lines;
+}
+
+async function waitForLine(from: number, re: RegExp, ms: number): Promise<{ seq: number; text: string }> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const hit = (await linesSince(from)).find((l) => re.test(l.text));
+    if (hit) return hit;
+    await sleep(250);
+  }
+  throw new Error(`no line matching ${re} within ${ms} ms`);
+}
+
+/** Type a shell command in dom0 and wait for a marker it prints. */
+async function shell(cmd: string, marker: string): Promise<void> {
+  const from = t.d.consoles.get('xen')!.nextSeq;
+  expect((await api('POST', '/api/v1/consoles/xen/lease', T.op, {})).status).toBe(200);
+  expect((await api('POST', '/api/v1/consoles/xen/input', T.op, { data: `${cmd}\r` })).status).toBe(200);
+  await waitForLine(from, new RegExp(`^${marker}$`), 30_000);
+  expect((await api('DELETE', '/api/v1/consoles/xen/lease', T.op)).status).toBe(200);
+}
+
+beforeAll(async () => {
+  if (!isXenBoardAvailable()) {
+    if (process.env.CI) throw new Error('the Xen board is not set up: run scripts/xen-qemu-board setup');
+  }
+  dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-e2e-'));
+  board = await startXenBoard({ dir, gic: 3 });
+  t = await startDaemon({
+    auth: { tokens: [{ name: 'val', token: T.viewer, role: 'viewer' }, { name: 'otto', token: T.op, role: 'operator' }] },
+    consoles: [{ id: 'xen', source: { type: 'unix', path: board.socketPath }, xen: { keysPerMinute: 1000, quietMs: 1000, answerTimeoutMs: 8000 } }],
+  });
+  // The boot: Xen, dom0 Linux, the initramfs' /proc/interrupts, the shell prompt.
+  await waitForLine(1, /^\/ # /, 240_000);
+}, 300_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await board?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('real Xen 4.17 under QEMU', () => {
+  it('decodes the boot', async () => {
+    const evs = (await api('GET', '/api/v1/consoles/xen/events?limit=100000', T.viewer)).json.events as Array<{ kind: string; data: any }>;
+    const kinds = new Set(evs.map((e) => e.kind));
+    for (const k of ['boot.start', 'xen.gic.init', 'xen.timer', 'xen.focus', 'linux.banner', 'linux.interrupts']) expect(kinds, k).toContain(k);
+    const gic = evs.find((e) => e.kind === 'xen.gic.init')!;
+    expect(gic.data.version).toBe(3);
+    const ms = evs.filter((e) => e.kind === 'xen.milestone').map((e) => e.data.name);
+    const want = ['xen.start', 'gic.up', 'cpus.up', 'dom0.loading', 'init.freed', 'dom0.kernel', 'dom0.userspace', 'prompt'];
+    expect(want.filter((m) => !ms.includes(m))).toEqual([]);
+    const irq = evs.find((e) => e.kind === 'linux.interrupts')!;
+    expect(irq.data.rows.find((r: any) => r.name === 'arch_timer')).toBeTruthy();
+    expect(t.d.consoles.get('xen')!.focus).toBe('dom0');
+  });
+
+  it('a viewer cannot press keys', async () => {
+    const r = await api('POST', '/api/v1/consoles/xen/xen/keys', T.viewer, { keys: 'h' });
+    expect(r.status).toBe(403);
+  });
+
+  it.skipIf(process.env.E2E_QUICK)('keys h q d 0 r return decoded answers; input is back on DOM0 and dom0 runs a command, 20 times', async () => {
+    const failures: string[] = [];
+    for (let cycle = 1; cycle <= 20; cycle++) {
+      const r = await api('POST', '/api/v1/consoles/xen/xen/keys', T.op, { keys: 'hqd0r' });
+      if (r.status !== 200) { failures.push(`cycle ${cycle}: ${r.status} ${r.json.message}`); break; }
+      const by = (k: string) => r.json.keys.find((x: any) => x.key === k);
+      const kinds = (k: string) => by(k).events.map((e: any) => e.kind);
+      try {
+        expect(r.json.focus).toEqual({ before: 'dom0', during: 'xen', after: 'dom0' });
+        expect(kinds('h')).toContain('xen.handlers');
+        expect(by('h').events.find((e: any) => e.kind === 'xen.handlers').data.handlers.length).toBeGreaterThan(10);
+        expect(kinds('q')).toContain('xen.domain');
+        expect(by('q').events.filter((e: any) => e.kind === 'xen.gic.lrs').length).toBe(2);
+        const dregs = by('d').events.filter((e: any) => e.kind === 'xen.regs');
+        expect(dregs.map((e: any) => e.data.cpu).sort()).toEqual([0, 1]);
+        const vregs = by('0').events.filter((e: any) => e.kind === 'xen.regs');
+        expect(vregs.length).toBe(2);
+        for (const e of vregs) expect(e.data).toMatchObject({ context: 'guest', domain: 0 });
+        expect(kinds('r')).toContain('xen.debugkey');
+      } catch (e) {
+        failures.push(`cycle ${cycle}: ${(e as Error).message.split('\n')[0]}`);
+        break;
+      }
+      await shell(`echo cycle-$((${cycle}*1000))`, `cycle-${cycle * 1000}`);
+    }
+    expect(failures).toEqual([]);
+  }, 1_500_000);
+
+  it.skipIf(process.env.E2E_QUICK)('every write is in the history as an audit record', async () => {
+    const evs = (await api('GET', '/api/v1/consoles/xen/events?kind=audit&limit=100000', T.viewer)).json.events as Array<{ data: any }>;
+    const actions = evs.map((e) => e.data.action);
+    expect(actions.filter((a) => a === 'keys').length).toBe(20);
+    expect(actions.filter((a) => a === 'input').length).toBe(20);
+    expect(evs.every((e) => e.data.by === 'otto')).toBe(true);
+  });
+});
