@@ -6,6 +6,7 @@ import { createLogger } from './log.js';
 import { ApiError, apiGet, openStream, type ClientOptions } from './client.js';
 import type { StreamMessage } from '../protocol/messages.js';
 import { registerControl } from './control.js';
+import { registerDiagnose } from './diagnose.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:7070';
 
@@ -129,6 +130,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   registerControl(program, clientOpts, fail, `daemon URL (default $XENUART_URL or ${DEFAULT_URL})`);
+  registerDiagnose(program, clientOpts, fail, `daemon URL (default $XENUART_URL or ${DEFAULT_URL})`);
 
   program
     .command('decode')

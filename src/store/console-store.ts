@@ -297,20 +297,35 @@ export class ConsoleStore {
     const cols = 'l.seq, l.ts, l.off, l.len, l.flags, l.text';
     const cond = where.length ? where.join(' AND ') : '1';
     let sql: string;
+    type Row = { seq: number; ts: number; off: number; len: number; flags: number; text: string };
     if (q.q !== undefined && q.q.trim() !== '') {
-      // Indexed part through FTS5, the tail that the index has not reached yet through LIKE.
+      // Search semantics: the line contains the text (case-insensitive), and where the text
+      // starts or ends with a word character, that is a word boundary in the line ("irq=27" does
+      // not find "irq=270"). The indexed part is narrowed by FTS5 (the words as a phrase), the
+      // tail the index has not reached by LIKE; both are checked by the same rule.
       const like = '%' + q.q.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-      sql = `SELECT * FROM (
-          SELECT ${cols} FROM lines_fts f JOIN lines l ON l.seq = f.rowid WHERE lines_fts MATCH ? AND f.rowid <= ? AND ${cond}
-          UNION ALL
-          SELECT ${cols} FROM lines l WHERE l.seq > ? AND l.text LIKE ? ESCAPE '\\' AND ${cond}
-        ) ORDER BY seq ${order} LIMIT ${limit}`;
-      args.unshift(ftsPhrase(q.q), this.ftsUpTo);
-      args.push(this.ftsUpTo, like, ...args.slice(2));
-    } else {
-      sql = `SELECT ${cols} FROM lines l WHERE ${cond} ORDER BY l.seq ${order} LIMIT ${limit}`;
+      const exact = searchRegex(q.q);
+      const hasWords = /[\p{L}\p{N}_]/u.test(q.q);
+      const parts = hasWords
+        ? `SELECT ${cols} FROM lines_fts f JOIN lines l ON l.seq = f.rowid WHERE lines_fts MATCH ? AND f.rowid <= ? AND l.text LIKE ? ESCAPE '\\' AND ${cond}
+           UNION ALL
+           SELECT ${cols} FROM lines l WHERE l.seq > ? AND l.text LIKE ? ESCAPE '\\' AND ${cond}`
+        : `SELECT ${cols} FROM lines l WHERE l.text LIKE ? ESCAPE '\\' AND ${cond}`;
+      const base = args.slice();
+      const allArgs = hasWords ? [ftsPhrase(q.q), this.ftsUpTo, like, ...base, this.ftsUpTo, like, ...base] : [like, ...base];
+      // Page through candidates until `limit` lines pass the exact rule.
+      const out: Row[] = [];
+      const page = Math.max(limit, 500);
+      const stmt = this.db.prepare(`SELECT * FROM (${parts}) ORDER BY seq ${order} LIMIT ? OFFSET ?`);
+      for (let offset = 0; out.length < limit; offset += page) {
+        const rows = stmt.all(...allArgs, page, offset) as Row[];
+        for (const r of rows) if (exact.test(r.text) && out.length < limit) out.push(r);
+        if (rows.length < page) break;
+      }
+      return out.map(toLine);
     }
-    const rows = this.db.prepare(sql).all(...args) as Array<{ seq: number; ts: number; off: number; len: number; flags: number; text: string }>;
+    sql = `SELECT ${cols} FROM lines l WHERE ${cond} ORDER BY l.seq ${order} LIMIT ${limit}`;
+    const rows = this.db.prepare(sql).all(...args) as Row[];
     return rows.map(toLine);
   }
 
@@ -432,6 +447,15 @@ function toLine(r: { seq: number; ts: number; off: number; len: number; flags: n
   if (r.flags & F_CONT) l.cont = true;
   if (r.flags & F_CUT) l.cut = true;
   return l;
+}
+
+/** The exact search rule as a regex: contains the text, word boundaries where it starts/ends with a word character. */
+export function searchRegex(q: string): RegExp {
+  const esc = q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const w = /[\p{L}\p{N}_]/u;
+  const pre = w.test(q.charAt(0)) ? '(?<![\\p{L}\\p{N}_])' : '';
+  const post = w.test(q.charAt(q.length - 1)) ? '(?![\\p{L}\\p{N}_])' : '';
+  return new RegExp(pre + esc + post, 'iu');
 }
 
 /** Turn free text into an FTS5 query: every word must appear, in order, as a phrase. */

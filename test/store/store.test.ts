@@ -135,3 +135,21 @@ describe('ConsoleStore', () => {
     s.close();
   });
 });
+
+describe('search rule', () => {
+  it('finds the text at word boundaries, the same before and after indexing', () => {
+    const s = new ConsoleStore(tmp(), 'c', OPTS);
+    ingest(s, '(XEN) Inflight irq=27 lr=255\n(XEN) Inflight irq=270 lr=1\nirq 27 spaced\n/ # \nInflight IRQ=27 LR=3\n');
+    const run = () => ({
+      irq27: s.lines({ q: 'irq=27' }).map((l) => l.seq),
+      hash: s.lines({ q: '#' }).map((l) => l.seq),
+      part: s.lines({ q: 'nflight' }).map((l) => l.seq),
+      phrase: s.lines({ q: 'Inflight irq' }).map((l) => l.seq),
+    });
+    const before = run();
+    expect(before).toEqual({ irq27: [1, 5], hash: [4], part: [], phrase: [1, 2, 5] });
+    s.indexStep();
+    expect(run()).toEqual(before);
+    s.close();
+  });
+});

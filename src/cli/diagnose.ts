@@ -1,0 +1,56 @@
+// `xenuart diagnose`: the interrupt diagnosis, on a live console (presses keys) or a saved log.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { apiCall, ApiError, type ClientOptions } from './client.js';
+
+interface Finding { severity: string; title: string; explanation: string; irq?: number; domain?: number; vcpu?: number; evidence: Array<{ firstSeq: number; lastSeq: number; note?: string }> }
+
+export function printFindings(findings: Finding[], lineText?: (seq: number) => string | undefined): string {
+  if (findings.length === 0) return 'no findings: nothing in the evidence points at a missing interrupt\n';
+  const out: string[] = [];
+  findings.forEach((f, i) => {
+    const who = [f.irq !== undefined ? `irq ${f.irq}` : '', f.domain !== undefined ? `d${f.domain}` : '', f.vcpu !== undefined ? `v${f.vcpu}` : ''].filter(Boolean).join(' ');
+    out.push(`${i + 1}. [${f.severity.toUpperCase()}] ${f.title}${who ? `  (${who})` : ''}`);
+    out.push(`   ${f.explanation.replace(/\n/g, '\n   ')}`);
+    for (const e of f.evidence) {
+      out.push(`   evidence: lines ${e.firstSeq}..${e.lastSeq}${e.note ? ` (${e.note})` : ''}`);
+      if (lineText) for (let s = e.firstSeq; s <= Math.min(e.lastSeq, e.firstSeq + 3); s++) { const t = lineText(s); if (t !== undefined) out.push(`     ${s}: ${t}`); }
+    }
+  });
+  return out.join('\n') + '\n';
+}
+
+export function registerDiagnose(program: Command, opts: (o: { url?: string }) => ClientOptions, fail: (e: unknown) => never, urlHelp: string): void {
+  program
+    .command('diagnose')
+    .description('diagnose missing interrupts: on a live console (presses q twice, d and 0) or, with --file, on a saved log')
+    .argument('[console]', 'console id (live)')
+    .option('--file <log>', 'analyse a saved console log instead (offline, nothing is sent anywhere)')
+    .option('--url <url>', urlHelp)
+    .option('--seconds <n>', 'seconds between the two snapshots', (v) => Number(v), 5)
+    .option('--proc', 'also type `cat /proc/interrupts` in dom0 (only when a shell prompt is in view)')
+    .option('--passive', 'do not press keys: analyse what the console history already holds')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: { file?: string; url?: string; seconds: number; proc?: boolean; passive?: boolean; json?: boolean }) => {
+      try {
+        if (o.file) {
+          const { analyzeLog } = await import('../diagnose/analyze.js');
+          const buf = readFileSync(o.file);
+          const r = analyzeLog(buf);
+          if (o.json) { console.log(JSON.stringify(r, null, 2)); return; }
+          const lines = buf.toString('utf8').split('\n');
+          process.stdout.write(printFindings(r.findings as Finding[], (s) => lines[s - 1]?.replace(/\r+$/, '')));
+          return;
+        }
+        if (!id) throw new ApiError(400, 'give a console id, or --file LOG');
+        const path = `/api/v1/consoles/${encodeURIComponent(id)}/diagnose/interrupts`;
+        const r = o.passive
+          ? await apiCall<{ findings: Finding[] }>(opts(o), 'GET', path)
+          : await apiCall<{ findings: Finding[] }>(opts(o), 'POST', path, { seconds: o.seconds, ...(o.proc ? { proc: true } : {}) });
+        if (o.json) { console.log(JSON.stringify(r, null, 2)); return; }
+        process.stdout.write(printFindings(r.findings));
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
