@@ -3,6 +3,7 @@
 // unless it is dom0 starting under the Xen of the current boot; a firmware banner (TF-A,
 // U-Boot) after Xen or Linux output is a reset. Guest (dN) banners never start a boot.
 import type { Emit, Family, TaggedLine } from './types.js';
+import { code } from './util.js';
 
 type Trigger = 'xen' | 'linux' | 'firmware';
 
@@ -29,24 +30,27 @@ export function bootFamily(): Family {
     name: 'boot',
     push(line, emit) {
       const b = line.body;
+      const c = code(b, 0);
       if (line.stream === 'xen') {
-        if (!XEN_VERSION.test(b)) return;
+        if (c !== 0x58 /* X */ || !XEN_VERSION.test(b)) return;
         if (!started || xenVersion || linux) start(line, 'xen', emit);
         xenVersion = true;
         return;
       }
       if (line.stream === 'firmware') {
-        if (!FIRMWARE_BANNER.test(b)) return;
+        if ((c !== 0x4e /* N */ && c !== 0x55 /* U */) || !FIRMWARE_BANNER.test(b)) return;
         if (!started || xenBanner || xenVersion || linux) start(line, 'firmware', emit);
         return;
       }
       if (line.stream !== 'plain') return;
-      if (XEN_FIGLET_FIRST.test(b) || XEN_ONE_LINE.test(b)) {
+      // Each banner starts with its own character: ` __  __` / ` Xen`, `Xen`, `Booting` / `Linux`.
+      if (c !== 0x20 && c !== 0x58 /* X */ && c !== 0x42 /* B */ && c !== 0x4c /* L */) return;
+      if ((c === 0x20 || c === 0x58) && (XEN_FIGLET_FIRST.test(b) || XEN_ONE_LINE.test(b))) {
         if (!started || xenBanner || xenVersion || linux) start(line, 'xen', emit);
         xenBanner = true;
         return;
       }
-      if (LINUX_BANNER.test(b)) {
+      if ((c === 0x42 || c === 0x4c) && LINUX_BANNER.test(b)) {
         // `Booting Linux on physical CPU` and `Linux version` are one banner when close together.
         const sameBanner = linux && line.seq - linuxSeq <= 20;
         if (!sameBanner && (!started || linux)) start(line, 'linux', emit);

@@ -1,6 +1,6 @@
 // The decoder engine: demultiplexes each line and hands it to every family. One engine per
 // console; the same code runs live in the daemon and offline in `xenuart decode`.
-import { demux } from './demux.js';
+import { demuxInto } from './demux.js';
 import type { DecodedEvent, Emit, Family, FamilyFactory, InputLine, TaggedLine } from './types.js';
 import { frameAll } from '../framing/framer.js';
 import { defaultFamilies } from './families.js';
@@ -18,6 +18,8 @@ export class ConsoleDecoder {
   private readonly families: Family[];
   readonly stats: DecoderStats = { lines: 0, events: 0, familyErrors: 0 };
   private out: ConsoleEvent[] = [];
+  /** The tagged lines of the line being decoded (reused: no array per line). */
+  private readonly tagged: TaggedLine[] = [];
   private readonly emit: Emit;
 
   constructor(console: string, factories: FamilyFactory[] = defaultFamilies) {
@@ -41,23 +43,33 @@ export class ConsoleDecoder {
   /** Feed one line; returns the events it completed (often none). Never throws. */
   push(line: InputLine): ConsoleEvent[] {
     this.stats.lines++;
-    let tagged: TaggedLine[];
+    const tagged = this.tagged;
+    let nt: number;
     try {
-      tagged = demux(line);
+      nt = demuxInto(line, tagged);
     } catch {
       this.stats.familyErrors++;
       return [];
     }
-    for (const t of tagged) {
-      for (const f of this.families) {
-        try {
-          f.push(t, this.emit);
-        } catch {
-          this.stats.familyErrors++;
+    // One try/catch around the whole loop (no per-call handler on the hot path). A family that
+    // throws is counted and skipped: the loop resumes with the next family on the same line.
+    const fams = this.families;
+    const nf = fams.length;
+    let ti = 0;
+    let fi = 0;
+    for (;;) {
+      try {
+        for (; ti < nt; ti++, fi = 0) {
+          const t = tagged[ti];
+          for (; fi < nf; fi++) fams[fi].push(t, this.emit);
         }
+        break;
+      } catch {
+        this.stats.familyErrors++;
+        fi++;
       }
     }
-    return this.take();
+    return this.out.length === 0 ? EMPTY : this.take();
   }
 
   /** Close every open block (end of input, idle, new boot): they come out `partial` with the reason. */
@@ -76,13 +88,21 @@ export class ConsoleDecoder {
     if (this.out.length === 0) return EMPTY;
     const evs = this.out;
     this.out = [];
-    evs.sort((a, b) => a.firstSeq - b.firstSeq);
+    if (evs.length > 1 && !sortedBySeq(evs)) evs.sort(bySeq);
     this.stats.events += evs.length;
     return evs;
   }
 }
 
 const EMPTY: ConsoleEvent[] = [];
+
+const bySeq = (a: ConsoleEvent, b: ConsoleEvent): number => a.firstSeq - b.firstSeq;
+
+/** Already in firstSeq order (the usual case): the stable sort would leave it as it is. */
+function sortedBySeq(evs: ConsoleEvent[]): boolean {
+  for (let i = 1; i < evs.length; i++) if (evs[i].firstSeq < evs[i - 1].firstSeq) return false;
+  return true;
+}
 
 /** Decode a whole text (a saved log): frames it (seq = line number from 1) and flushes at the end. */
 export function decodeText(text: string | Buffer, console = 'file', factories?: FamilyFactory[]): ConsoleEvent[] {

@@ -30,7 +30,40 @@ export function hexBig(s: string): bigint | undefined {
   return BigInt('0x' + t);
 }
 
+const HEX16 = /^[0-9a-fA-F]{1,16}$/;
+
+/**
+ * A hex string (with or without 0x, any width up to 16 digits; the inputs hexBig accepts) as its
+ * high and low 32-bit halves, or undefined when not hex. Plain numbers: much cheaper than BigInt.
+ */
+export function hexHalves(s: string): [hi: number, lo: number] | undefined {
+  const t = s.trim().replace(/^0x/i, '');
+  if (!HEX16.test(t)) return undefined;
+  const n = t.length;
+  if (n <= 8) return [0, parseInt(t, 16)];
+  return [parseInt(t.slice(0, n - 8), 16), parseInt(t.slice(n - 8), 16)];
+}
+
 /** Bits [hi:lo] of a value. */
 export function bits(v: bigint, hi: number, lo: number): number {
   return Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
+}
+
+/** JavaScript regex `\s` (without the `u` flag): the characters String.prototype.trim removes. */
+export function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * `s.charCodeAt(i)` (NaN past either end, as charCodeAt gives), without ever reading out of
+ * bounds. The decoders test first characters of possibly empty strings everywhere; an
+ * out-of-bounds charCodeAt makes V8 throw away the optimised code of the calling function the first
+ * time it happens (a deopt and a recompile of a large function during warm-up). This small guard is
+ * inlined and never deopts.
+ */
+export function code(s: string, i: number): number {
+  return i >= 0 && i < s.length ? s.charCodeAt(i) : NaN;
 }

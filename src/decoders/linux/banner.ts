@@ -5,6 +5,7 @@
 // shows up inside this window; any `xen:`/`Xen:` line there also sets `xen`.
 import type { DecodedEvent } from '../types.js';
 import type { LLine } from './line.js';
+import { code } from '../util.js';
 
 /** Lines after the banner to wait for `Kernel command line:` before giving up on it. */
 const MAX_BANNER_LINES = 400;
@@ -62,7 +63,7 @@ export class BannerBlock {
   offer(l: LLine): boolean {
     if (this.seen++ >= MAX_BANNER_LINES) return false;
     const b = l.body;
-    const c = b.charCodeAt(0);
+    const c = code(b, 0);
     if (c === 0x4c /* L */ && b.startsWith('Linux version ') && this.versionLine === undefined) {
       this.versionLine = l; this.last = l; this.touch(l); return true;
     }

@@ -19,6 +19,7 @@ import { InterruptsTable, parseHeader } from './interrupts.js';
 import { REPLAY_MARKER, fromTagged, joinInto, looksWrapped, streamKey, stripDropped, type LLine } from './line.js';
 import { buildReport, spuriousEvent } from './parse.js';
 import { ReportBlock } from './report.js';
+import { code } from '../util.js';
 
 /** Contexts kept at once (per stream/domain/caller); the least recently used is closed beyond this. */
 const MAX_CONTEXTS = 32;
@@ -50,7 +51,7 @@ interface Held {
 function mayOpen(line: TaggedLine): boolean {
   const b = line.body;
   if (b.length < 8) return false;
-  if (b.charCodeAt(0) === 0x2a /* * */) return true;
+  if (code(b, 0) === 0x2a /* * */) return true;
   if (line.time === undefined && b.length > 12 && b.indexOf('CPU') >= 0) return true;
   return detectHeader(b) !== undefined;
 }
@@ -162,7 +163,7 @@ export function linuxFamily(): Family {
     let b = l.body;
 
     // §1.2 markers.
-    if (b.charCodeAt(0) === 0x2a /* * */ && b.startsWith('** ')) {
+    if (code(b, 0) === 0x2a /* * */ && b.startsWith('** ')) {
       if (b.startsWith(REPLAY_MARKER)) {
         const c = lastCtx.get(sk);
         if (c && c.lastLine && c.report) {
@@ -193,7 +194,7 @@ export function linuxFamily(): Family {
         closeTable(sk, 'cut short');
       }
     }
-    if (l.time === undefined && b.length > 12 && b.charCodeAt(b.length - 1) !== 0x3a) {
+    if (l.time === undefined && b.length > 12 && code(b, b.length - 1) !== 0x3a) {
       const ids = parseHeader(b);
       if (ids) {
         closeTable(sk, 'cut short');
@@ -310,7 +311,7 @@ export function linuxFamily(): Family {
       const s = line.stream;
       if (s === 'xen') {
         // Xen (re)booting: the Linux that was running is gone (xen-console-reference: `Xen version` banner line).
-        if ((active.size !== 0 || tables.size !== 0) && line.body.charCodeAt(0) === 0x58 && line.body.startsWith('Xen version ')) {
+        if ((active.size !== 0 || tables.size !== 0) && code(line.body, 0) === 0x58 && line.body.startsWith('Xen version ')) {
           for (const sk of [...held.keys()]) release(sk);
           closeAll('interrupted by new boot');
           return;

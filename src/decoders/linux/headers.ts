@@ -1,5 +1,6 @@
 // Header lines that open a Linux report (linux-console-reference §0 quick index, §2-§5). Detection
 // is a first-character switch plus `startsWith`, so a line pays at most one short regex.
+import { code } from '../util.js';
 
 export type HeaderType =
   | 'cut' // ------------[ cut here ]------------   (BUG/WARN, lib/bug.c)
@@ -33,9 +34,20 @@ export const BOGUS_RETURN = /^irq event (\d+): bogus return value ([0-9a-fA-F]+)
 export const UNEXPECTED_IRQ = /^Unexpected (interrupt|pseudo-NMI) \(irqnr (\d+)\)/;
 export const SPURIOUS = /^[Ss]purious (?:interrupt|IRQ|irq)\b.*?(?:irq|IRQ|irqnr|INTID|#)\s*[#:]?\s*(\d+)/;
 
+/**
+ * The literal starts of every header below, as one regex: most lines are rejected by this single
+ * test (irregexp code: cheap to run, and it keeps the per-line caller small to compile).
+ */
+const HEADER_START = /^(?:------------\[ cut here \]|8<--- cut here ---|Un(?:able to handle kernel |handled fault: |handled prefetch abort: |expected )|In(?:ternal error: |sufficient stack space to handle exception)|INFO: |SError Interrupt on CPU|[Ss]purious |[kK]ernel BUG at |Kernel panic - not syncing|WARNING: |Watchdog detected hard LOCKUP|watchdog: |NMI watchdog: |Booting Linux on physical CPU|BUG: soft lockup|Linux version \d|rcu: INFO: |irq )/;
+
 export function detectHeader(b: string): HeaderType | undefined {
-  if (b.length < 8) return undefined;
-  switch (b.charCodeAt(0)) {
+  if (b.length < 8 || !HEADER_START.test(b)) return undefined;
+  return headerOf(b);
+}
+
+/** detectHeader() for a line that starts like a header. */
+function headerOf(b: string): HeaderType | undefined {
+  switch (code(b, 0)) {
     case 0x2d: // -
       return b.startsWith('------------[ cut here ]') ? 'cut' : undefined;
     case 0x38: // 8
@@ -85,7 +97,7 @@ export function detectHeader(b: string): HeaderType | undefined {
       if (b.startsWith('BUG: soft lockup') && SOFT_LOCKUP.test(b)) return 'softlockup';
       return undefined;
     case 0x4c: // L
-      return b.startsWith('Linux version ') && b.charCodeAt(14) >= 0x30 && b.charCodeAt(14) <= 0x39 ? 'banner' : undefined;
+      return b.startsWith('Linux version ') && code(b, 14) >= 0x30 && code(b, 14) <= 0x39 ? 'banner' : undefined;
     case 0x72: // r
       return b.startsWith('rcu: INFO: ') && RCU_HEADER.test(b) ? 'rcu' : undefined;
     case 0x69: // i

@@ -8,6 +8,7 @@
 import type { DecodedEvent } from '../types.js';
 import { MAX_BLOCK_LINES } from '../block.js';
 import type { LLine } from './line.js';
+import { code } from '../util.js';
 
 export interface InterruptRow {
   /** First column as printed, without the colon: '11', 'IPI0', 'Err'. */
@@ -54,11 +55,11 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
   while (i < n && b.charCodeAt(i) === 0x20) i++;
   const ks = i;
   while (i < n) {
-    const c = b.charCodeAt(i);
+    const c = code(b, i);
     if (isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f) i++;
     else break;
   }
-  if (i === ks || i - ks > 12 || b.charCodeAt(i) !== 0x3a /* : */) return undefined;
+  if (i === ks || i - ks > 12 || code(b, i) !== 0x3a /* : */) return undefined;
   const key = b.slice(ks, i);
   const numeric = /^\d+$/.test(key);
   if (!numeric && !/^[A-Za-z]/.test(key)) return undefined;

@@ -6,6 +6,7 @@
 //   `sp : ..  ip : ..  fp : ..`, `r10: ..  r9 : ..` rows, `Flags: nzcv  IRQs o.. FIQs o.. Mode .. ISA .. Segment ..`,
 //   `Control: ..  Table: ..  DAC: ..`.
 import { parseSymbol, type TraceEntry } from './trace.js';
+import { code } from '../util.js';
 
 export interface RegsState {
   regs: Record<string, string>;
@@ -39,7 +40,7 @@ function pairs(b: string, st: RegsState): void {
 
 /** Feed one line; returns true when it was part of a register dump. */
 export function regsLine(b: string, st: RegsState): boolean {
-  const c = b.charCodeAt(0);
+  const c = code(b, 0);
   if ((c === 0x70 /* p */ || c === 0x6c /* l */) && (b.startsWith('pc : ') || b.startsWith('lr : '))) {
     const v = b.slice(5).trim();
     if (v.startsWith('[<')) { pairs(b, st); return true; }

@@ -6,6 +6,7 @@ import { MAX_BLOCK_LINES } from '../block.js';
 import type { HeaderType } from './headers.js';
 import type { LLine } from './line.js';
 import { isSavedRegs, isTraceHeader, parseArm32Pair, parseArm64Frame } from './trace.js';
+import { code } from '../util.js';
 
 export type ReportType =
   | 'pending-cut' // `cut here` seen, WARNING or kernel BUG not yet
@@ -57,7 +58,7 @@ const REPORT_LINE_RE = /^(?:x\d|r\d|[0-9a-f]{4}: |\[[0-9a-f]{8,16}\] |\*pgd=|pgd
 
 export function isReportLine(b: string): boolean {
   if (b.length === 0) return true;
-  const c = b.charCodeAt(0);
+  const c = code(b, 0);
   if (c === 0x20 || c === 0x09) return true; // indented: frames, Mem abort fields, rcu per-CPU lines, utilisation rows
   for (const p of REPORT_PREFIXES) if (b.startsWith(p)) return true;
   return REPORT_LINE_RE.test(b);

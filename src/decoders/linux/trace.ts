@@ -7,6 +7,7 @@
 //   ` callee from caller+0x50/0x5c`, !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
+import { code } from '../util.js';
 
 export interface TraceEntry {
   /** Function name; for `Function entered at` frames (no symbols) the address as printed. */
@@ -44,7 +45,7 @@ export function parseSymbol(s: string): TraceEntry | undefined {
 export function parseArm64Frame(body: string): TraceEntry | undefined {
   const t = body.trimStart();
   if (t.length === 0) return undefined;
-  if (t.charCodeAt(0) === 0x5b /* [ */) {
+  if (code(t, 0) === 0x5b /* [ */) {
     const m = ARM64_OLD.exec(t);
     if (!m) return undefined;
     const e = parseSymbol(m[2]);
@@ -85,7 +86,7 @@ export function parseArm32Pair(body: string): Arm32Pair | undefined {
 
 export function isSavedRegs(body: string): boolean {
   const t = body.trimStart();
-  return t.length > 3 && t.charCodeAt(0) === 0x72 /* r */ && SAVED_REGS.test(t);
+  return t.length > 3 && code(t, 0) === 0x72 /* r */ && SAVED_REGS.test(t);
 }
 
 /** True for a line that opens a trace section: `Call trace:`, `Backtrace:` (arm32 may pr_cont text after it). */

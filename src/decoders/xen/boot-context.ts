@@ -1,5 +1,6 @@
 // State shared by the sub-decoders of the xen-platform family (one instance per console).
 import type { DecodedEvent } from '../types.js';
+import { code } from '../util.js';
 
 export class PlatformContext {
   /** GIC version learned from this boot's `GICv2/GICv3 initialization` block. */
@@ -16,9 +17,14 @@ export function lineEvent(kind: string, seq: number, ts: number, data: Record<st
   return { kind, firstSeq: seq, lastSeq: seq, ts, data };
 }
 
+const HEX16 = /^[0-9a-fA-F]{1,16}$/;
+
 /** `0x` + lowercase hex without leading zeros, from a printed address (`0x00000008000000`, `0000000008000000`). */
 export function normAddr(s: string): string | undefined {
   const t = s.trim().replace(/^0x/i, '');
-  if (!/^[0-9a-fA-F]{1,16}$/.test(t)) return undefined;
-  return '0x' + BigInt('0x' + t).toString(16);
+  if (!HEX16.test(t)) return undefined;
+  // What BigInt(t).toString(16) gives, without the BigInt: lowercase, no leading zeros.
+  let i = 0;
+  while (i < t.length - 1 && code(t, i) === 0x30 /* 0 */) i++;
+  return '0x' + t.slice(i).toLowerCase();
 }

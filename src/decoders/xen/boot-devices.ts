@@ -42,8 +42,11 @@ export interface UartData {
 
 const DRIVERS = /^(pl011|sbsa-uart|ns16550a?|8250|uart8250|dw-apb-uart|scif|hscif|exynos4210-uart|omap-uart|meson-uart|mvebu-uart|imx-uart|lpuart|linflex|xuartps|cdns-uart|serial)$/;
 
+const RE_DTUART = /^Looking for dtuart at "([^"]*)", options "([^"]*)"/;
+
 export function parseUart(body: string): UartData | undefined {
-  const m = /^Looking for dtuart at "([^"]*)", options "([^"]*)"/.exec(body);
+  if (!body.startsWith('Looking for dtuart at "')) return undefined;
+  const m = RE_DTUART.exec(body);
   if (!m) return undefined;
   const d: UartData = { path: m[1], options: m[2] };
   const last = m[1].split('/').pop() ?? '';

@@ -13,6 +13,7 @@ import { parseVgic } from './gic-vgic.js';
 import { KeyTracker } from './keys.js';
 import { parseFocus } from './focus.js';
 import { parseIrqRoute } from './irq-route.js';
+import { code } from '../util.js';
 
 export const XEN_PLATFORM_KINDS = [
   'xen.boot', 'xen.milestone', 'xen.gic.init', 'xen.gic.lrs', 'xen.domain', 'xen.focus', 'xen.debugkey',
@@ -49,11 +50,12 @@ export function xenPlatformFamily(): Family {
   let uartFromStdout = false;
   let commandLine: string | undefined;
 
+  // The parsers below return fresh objects: they go into the events as they are (no copies).
   function misc(line: TaggedLine, b: string, c: number, emit: Emit): void {
     switch (c) {
       case 0x47: { // G
         const t = parseTimer(b);
-        if (t) emit(lineEvent('xen.timer', line.seq, line.ts, { ...t }));
+        if (t) emit(lineEvent('xen.timer', line.seq, line.ts, t as Record<string, unknown>));
         return;
       }
       case 0x54: // T
@@ -72,7 +74,7 @@ export function xenPlatformFamily(): Family {
             const dt = /(?:^|\s)dtuart=(\S+)/.exec(commandLine);
             if (dt) u.dtuartArg = dt[1];
           }
-          emit(lineEvent('xen.uart', line.seq, line.ts, { ...u }));
+          emit(lineEvent('xen.uart', line.seq, line.ts, u as unknown as Record<string, unknown>));
           uartFromStdout = false;
         }
         return;
@@ -83,7 +85,7 @@ export function xenPlatformFamily(): Family {
 
   function xenLine(line: TaggedLine, emit: Emit): void {
     const b = line.body;
-    const c = b.charCodeAt(0);
+    const c = code(b, 0);
     const f = c < 128 ? XEN_FIRST[c] : 0;
     if (c === 0x2a /* * */ && b.startsWith('*** Serial input ')) {
       const fo = parseFocus(b);
@@ -92,7 +94,9 @@ export function xenPlatformFamily(): Family {
         if (gic.busy) gic.push(line, emit);
         const atBoot = boot.startOfDay;
         boot.focus(line, fo.target, emit);
-        emit(lineEvent('xen.focus', line.seq, line.ts, { ...fo, atBoot }));
+        const data = fo as unknown as Record<string, unknown>;
+        data.atBoot = atBoot;
+        emit(lineEvent('xen.focus', line.seq, line.ts, data));
         return;
       }
     }
@@ -109,11 +113,11 @@ export function xenPlatformFamily(): Family {
     if (f & F_MISC) misc(line, b, c, emit);
     if (f & F_VGIC) {
       const v = parseVgic(b);
-      if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, { ...v })); return; }
+      if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }
     if (f & F_IRQ) {
       const r = parseIrqRoute(b);
-      if (r) emit(lineEvent('xen.irq.route', line.seq, line.ts, { ...r }));
+      if (r) emit(lineEvent('xen.irq.route', line.seq, line.ts, r as unknown as Record<string, unknown>));
     }
   }
 

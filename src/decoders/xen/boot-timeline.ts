@@ -12,7 +12,8 @@
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
-import { parseXenVersion } from './boot-version.js';
+import { parseXenVersion, type XenVersion } from './boot-version.js';
+import { code } from '../util.js';
 
 export interface Milestone {
   name: string;
@@ -39,6 +40,20 @@ const RE_USERSPACE = /^(?:Run \S+ as init process|Freeing unused kernel (?:image
 // A shell prompt or login prompt, possibly followed by what was typed: `/ # `, `~ # `, `# `,
 // `root@host:~# `, `uart:~$ `, `debian login: `.
 const RE_PROMPT = /^(?:[\w.-]+@[\w.-]+:[^\s#$]*\s?[#$]|[\w.-]+:[~/][^\s#$]*[#$]|[~/][^\s#$]{0,64} [#$]|[#$]|[\w.-]+ login:)(?: |$)/;
+// `(XEN)` boot lines (pushXen): each runs only after a `startsWith` on its literal start, and all
+// of those literal starts are in BOOT_XEN_START (one regex rejects the other lines).
+const BOOT_XEN_START = /^(?:\*\*\* LOADING DOM(?:AIN 0 \*\*\*|U cpus=)|3\.\.\. 2\.\.\. 1\.\.\.|Allocating 1:1 mappings totalling |Boot(?:ing using )|Brought up |Checking for initrd in \/chosen|Command line: |Console output is synchronous|Freed |Generic Timer IRQ:|Guest Loglevel: |I\/O virtualisation |Latest ChangeSet:|Looking for dtuart at "|Panic on CPU |Platform: |Processor: |Reboot in five seconds|SMP: Allowing |Std\. Loglevel: |Using scheduler: |Xen (?:version |dom0less mode detected)|build-id: )/;
+const RE_DTUART = /^Looking for dtuart at "([^"]*)"/;
+const RE_BUILD_ID = /^build-id: ([0-9a-fA-F]+)/;
+const RE_PANIC = /^Panic on CPU (\d+)/;
+const RE_BOOT_MODE = /^Booting using (Device Tree|ACPI)/;
+const RE_CPUS_UP = /^Brought up (\d+) CPUs/;
+const RE_SMP = /^SMP: Allowing (\d+) CPUs/;
+const RE_SCHEDULER = /^Using scheduler: (.*?)\s*$/;
+const RE_IOMMU = /^I\/O virtualisation (enabled|disabled)/;
+const RE_DOMU = /^\*\*\* LOADING DOMU cpus=(\d+) memory=(\S+?)KB \*\*\*/;
+const RE_FREED = /^Freed (\d+)kB init memory/;
+const RE_DOM0_MEM = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):/;
 const RE_FIRMWARE_RESET = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
 
 interface Boot {
@@ -51,7 +66,8 @@ interface Boot {
   promptArmed: boolean;
   progressed: boolean;
   emitted: boolean;
-  data: Record<string, unknown>;
+  /** The boot's fields in the order they were learnt (a Map: no dynamic-key object stores per line). */
+  data: Map<string, unknown>;
   milestones: Milestone[];
   names: Set<string>;
   /** Lines left to join onto a wrapped `Xen version` line. */
@@ -83,9 +99,15 @@ export class BootTimeline {
   pushXen(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const bt = this.boot;
     if (bt && bt.versionCont) bt.versionCont = 0;
+    // Most lines stop here; the rest (a few per boot) go to a separate function, so the per-line
+    // part stays small (quick to optimise, cheap to run).
+    if (BOOT_XEN_START.test(line.body)) this.bootLine(line, emit, versionAllowed);
+  }
+
+  private bootLine(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const b = line.body;
     let m: RegExpExecArray | null;
-    switch (b.charCodeAt(0)) {
+    switch (code(b, 0)) {
       case 0x43: // C
         if (b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
         else if (b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
@@ -104,22 +126,22 @@ export class BootTimeline {
         return;
       case 0x4c: // L
         if (b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
-        else if ((m = /^Looking for dtuart at "([^"]*)"/.exec(b))) this.set('console', m[1]);
+        else if (b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
         return;
       case 0x62: // b
-        if ((m = /^build-id: ([0-9a-fA-F]+)/.exec(b))) this.set('buildId', m[1]);
+        if (b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
         return;
       case 0x50: // P
         if (b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
         else if (b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
-        else if ((m = /^Panic on CPU (\d+)/.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
+        else if (b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
         return;
       case 0x42: // B
-        if ((m = /^Booting using (Device Tree|ACPI)/.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
-        else if ((m = /^Brought up (\d+) CPUs/.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
+        if (b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
+        else if (b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
         return;
       case 0x53: // S
-        if ((m = /^SMP: Allowing (\d+) CPUs/.exec(b))) this.set('allowedCpus', Number(m[1]));
+        if (b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
         else if (b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
         return;
       case 0x47: // G
@@ -127,21 +149,21 @@ export class BootTimeline {
         else if (b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
         return;
       case 0x55: // U
-        if ((m = /^Using scheduler: (.*?)\s*$/.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
+        if (b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
         return;
       case 0x49: // I
-        if ((m = /^I\/O virtualisation (enabled|disabled)/.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
+        if (b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
         return;
       case 0x2a: // *
         if (b.startsWith('*** LOADING DOMAIN 0 ***')) this.mark('dom0.loading', line, emit);
-        else if ((m = /^\*\*\* LOADING DOMU cpus=(\d+) memory=(\S+?)KB \*\*\*/.exec(b))) {
+        else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
           const bb = this.boot;
-          if (bb && !bb.emitted) bb.data.domUs = ((bb.data.domUs as number) ?? 0) + 1;
+          if (bb && !bb.emitted) bb.data.set('domUs', ((bb.data.get('domUs') as number) ?? 0) + 1);
         }
         return;
       case 0x46: // F
-        if ((m = /^Freed (\d+)kB init memory/.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
+        if (b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
         return;
       case 0x33: // 3
         if (b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
@@ -150,7 +172,7 @@ export class BootTimeline {
         if (b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
         return;
       case 0x41: // A
-        if ((m = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):/.exec(b))) this.set('dom0MemMB', Number(m[1]));
+        if (b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
         return;
       default:
         return;
@@ -169,11 +191,11 @@ export class BootTimeline {
         return;
       }
     }
-    const c = b.charCodeAt(0);
+    const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
       if (c === 0x20 && b.startsWith(' __  __') && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
-      const x = b.indexOf('Xen ');
-      if (x >= 0 && x < 16) {
+      // `Xen ` within the first 16 characters (the search stops there: lines can be long).
+      if (b.lastIndexOf('Xen ', 15) >= 0) {
         let m = RE_ONE_LINE.exec(b);
         if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
         m = RE_EFI.exec(b);
@@ -237,20 +259,20 @@ export class BootTimeline {
     } else this.hooks.onNewBoot(emit);
     this.ctx.gicVersion = undefined;
     this.boot = this.newBoot(line, rank);
-    this.boot.data.startSeen = true;
+    this.boot.data.set('startSeen', true);
   }
 
   private newBoot(line: TaggedLine, rank: number): Boot {
     return {
       firstSeq: line.seq, ts: line.ts, rank, progressed: false, emitted: false, promptArmed: false,
-      data: { startSeen: false }, milestones: [], names: new Set(), versionCont: 0, maxSeq: line.seq,
+      data: new Map<string, unknown>([['startSeen', false]]), milestones: [], names: new Set(), versionCont: 0, maxSeq: line.seq,
     };
   }
 
   private set(key: string, value: unknown): void {
     const bt = this.boot;
-    if (!bt || bt.emitted || bt.data[key] !== undefined) return;
-    bt.data[key] = value;
+    if (!bt || bt.emitted || bt.data.get(key) !== undefined) return;
+    bt.data.set(key, value);
   }
 
   private version(text: string): void {
@@ -259,9 +281,9 @@ export class BootTimeline {
     const v = parseXenVersion(text);
     if (!v) return;
     if (bt.versionText === undefined) bt.versionText = text;
-    const { incomplete, ...rest } = v;
-    Object.assign(bt.data, rest);
-    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.data.versionJoined) { bt.versionCont = 5; bt.data.versionJoined = true; }
+    const incomplete = v.incomplete;
+    for (const k of Object.keys(v)) if (k !== 'incomplete') bt.data.set(k, v[k as keyof XenVersion]);
+    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.data.get('versionJoined')) { bt.versionCont = 5; bt.data.set('versionJoined', true); }
     if (!incomplete) bt.versionCont = 0;
   }
 
@@ -278,11 +300,20 @@ export class BootTimeline {
     if (bt.milestones.length >= MAX_MILESTONES) return;
     bt.names.add(name);
     if (!START.has(name)) bt.progressed = true;
-    const ms: Milestone = { name, seq: line.seq, ts: line.ts, ...(detail ?? {}) };
+    // Plain copies rather than object spreads (this runs for every milestone).
+    const ms: Milestone = { name, seq: line.seq, ts: line.ts };
+    if (detail) for (const k in detail) ms[k] = detail[k];
     bt.milestones.push(ms);
     if (line.seq > bt.maxSeq) bt.maxSeq = line.seq;
     if (name === 'init.freed' || name === 'dom0.kernel') bt.promptArmed = true;
-    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { ...ms, bootSeq: bt.firstSeq } });
+    // The event's copy: the same fields, then bootSeq (usually no detail: one literal).
+    let data: Record<string, unknown>;
+    if (detail) {
+      data = {};
+      for (const k in ms) data[k] = ms[k];
+      data.bootSeq = bt.firstSeq;
+    } else data = { name, seq: line.seq, ts: line.ts, bootSeq: bt.firstSeq };
+    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data });
   }
 
   private close(emit: Emit, reason: string | undefined, lastSeq: number): void {
@@ -290,8 +321,9 @@ export class BootTimeline {
     if (!bt || bt.emitted) return;
     bt.emitted = true;
     lastSeq = Math.max(lastSeq, bt.maxSeq, bt.firstSeq);
-    const data: Record<string, unknown> = { ...bt.data, milestones: bt.milestones };
-    delete data.versionJoined;
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of bt.data) if (k !== 'versionJoined') data[k] = v;
+    data.milestones = bt.milestones;
     const ev: DecodedEvent = { kind: 'xen.boot', firstSeq: bt.firstSeq, lastSeq, ts: bt.ts, data };
     if (reason !== undefined) { ev.partial = true; ev.reason = `boot did not reach a prompt (${reason})`; }
     emit(ev);

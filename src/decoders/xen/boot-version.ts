@@ -2,6 +2,7 @@
 // groups (compile_by@compile_domain, compiler; distro builds add one, e.g. Debian's
 // `(Debian 4.17.7+13-g2445b30a44-0+deb12u1)`; some old builds print no `by@domain` group), then
 // build info words (`debug=y`, `ubsan=y`) and the compile date.
+import { code } from '../util.js';
 
 export interface XenVersion {
   version: string;
@@ -15,20 +16,25 @@ export interface XenVersion {
   incomplete?: boolean;
 }
 
+const RE_VERSION = /^Xen version (\S+)/;
+const RE_BY = /^[^\s()]*@[^\s()]*$/;
+const RE_SPACES = /\s+/;
+const RE_BUILD_WORD = /^\w+=\S*$/;
+
 export function parseXenVersion(body: string): XenVersion | undefined {
-  const m = /^Xen version (\S+)/.exec(body);
+  const m = RE_VERSION.exec(body);
   if (!m) return undefined;
   const v: XenVersion = { version: m[1] };
   let i = m[0].length;
   const s = body;
   const groups: string[] = [];
   for (let n = 0; n < 6; n++) {
-    while (s.charCodeAt(i) === 0x20) i++;
-    if (s.charCodeAt(i) !== 0x28 /* ( */) break;
+    while (code(s, i) === 0x20) i++;
+    if (code(s, i) !== 0x28 /* ( */) break;
     let depth = 0;
     let j = i;
     for (; j < s.length; j++) {
-      const c = s.charCodeAt(j);
+      const c = code(s, j);
       if (c === 0x28) depth++;
       else if (c === 0x29 && --depth === 0) break;
     }
@@ -37,17 +43,19 @@ export function parseXenVersion(body: string): XenVersion | undefined {
     i = j + 1;
   }
   if (groups.length) {
-    const by = groups.findIndex((g) => /^[^\s()]*@[^\s()]*$/.test(g));
+    let by = -1;
+    for (let g = 0; g < groups.length; g++) if (RE_BY.test(groups[g])) { by = g; break; }
     if (by >= 0) v.compileBy = groups[by];
-    const rest = groups.filter((_, k) => k !== by);
-    if (rest.length) v.compiler = rest[rest.length - 1];
-    if (rest.length > 1) v.distro = rest[0];
+    // The other groups: the compiler is the last, a distro build string the first.
+    const nRest = by >= 0 ? groups.length - 1 : groups.length;
+    if (nRest) v.compiler = groups[by === groups.length - 1 ? groups.length - 2 : groups.length - 1];
+    if (nRest > 1) v.distro = groups[by === 0 ? 1 : 0];
   }
   const tail = s.slice(i).trim();
-  const words = tail.split(/\s+/);
+  const words = tail.split(RE_SPACES);
   const info: Record<string, string> = {};
   let k = 0;
-  for (; k < words.length && /^\w+=\S*$/.test(words[k]); k++) {
+  for (; k < words.length && RE_BUILD_WORD.test(words[k]); k++) {
     const [key, val] = words[k].split('=');
     info[key] = val;
   }

@@ -2,6 +2,7 @@
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
 import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
+import { code } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
 
@@ -40,9 +41,16 @@ const HWDOM = /^Hardware Dom(\d+) (halted|crashed|shutdown)(?: \(unknown reason 
 const HWDOM_SOFT_RESET = /^Hardware domain (\d+) did unsupported soft reset, rebooting\.\s*$/;
 const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
 
+/** The literal starts of every line classify() recognises: one regex rejects the others. */
+const CLASSIFY_START = /^(?:\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at|version )|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from )/;
+
 /** Recognise a line that starts (or belongs to the start of) a crash block. */
 export function classify(body: string): Start | undefined {
-  switch (body.charCodeAt(0)) {
+  return CLASSIFY_START.test(body) ? classifyStart(body) : undefined;
+}
+
+function classifyStart(body: string): Start | undefined {
+  switch (code(body, 0)) {
     case 0x2a: // *
       if (body.startsWith('*** Dumping ')) {
         const h = parseDumpHeader(body);
@@ -147,7 +155,7 @@ export type WalkLine =
   | { t: 'note'; text: string };
 
 export function parseWalkLine(body: string): WalkLine | undefined {
-  const c = body.charCodeAt(0);
+  const c = code(body, 0);
   if (c >= 0x30 && c <= 0x33) {
     const m = WALK_ROW.exec(body);
     return m ? { t: 'row', level: LEVELS[m[1]], index: m[2], entry: m[3] } : undefined;
@@ -210,7 +218,7 @@ export function isAccessDesc(p: GuestPrefixed): boolean {
 
 /** Split a gprintk (`d0v0 `) or gdprintk (`arch/arm/traps.c:1983:d0v0 `) prefix. */
 export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
-  const c = body.charCodeAt(0);
+  const c = code(body, 0);
   // Cheap gate: gprintk lines start with `d<N>v<M>`, gdprintk lines with a path to a .c file.
   if (c < 0x61 || c > 0x7a) return undefined;
   if (c === 0x64 /* d */) {
@@ -228,7 +236,7 @@ export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
 /** A §2.7 guest-induced trap line, or undefined. `p`: the line's guest prefix, if it has one. */
 export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): GuestTrap | undefined {
   if (!p) {
-    const mc = body.charCodeAt(0) === 0x64 ? MULTICALL.exec(body) : null;
+    const mc = code(body, 0) === 0x64 ? MULTICALL.exec(body) : null;
     if (mc) return { type: 'multicall-not-32bit-clean', message: body.trim(), domain: Number(mc[1]), vcpu: Number(mc[2]), argument: Number(mc[3]), value: mc[4] };
     return undefined;
   }
@@ -239,7 +247,7 @@ export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): Gues
     return g;
   };
   let m: RegExpExecArray | null;
-  switch (r.charCodeAt(0)) {
+  switch (code(r, 0)) {
     case 0x48: // H
       if ((m = STAGE2.exec(r))) return { ...base('stage2-abort'), hsr: m[1], guestPc: m[2], gva: m[3], gpa: m[4] };
       break;

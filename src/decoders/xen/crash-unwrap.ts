@@ -5,6 +5,7 @@
 // caller says the line may be wrapped (inside a crash block, or a crash trigger line).
 import type { TaggedLine } from '../types.js';
 import type { XLine } from './regs.js';
+import { code } from '../util.js';
 
 const QUOTE = /^(?:>\s?)+\s*/;
 const STAMP_ONLY = /^\[(?:\s*\d+\.\d{6}|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?|[0-9a-f]{16})\]\s*$/;
@@ -15,6 +16,11 @@ export interface Unwrapped extends XLine {
 
 export class Unwrapper {
   private held: Unwrapped | undefined;
+  /**
+   * The object handed to `out` for a line that is not held: reused from line to line (no
+   * allocation per line). `out` must not keep it; a held line gets its own object.
+   */
+  private readonly scratch: Unwrapped = { seq: 0, endSeq: 0, ts: 0, body: '', line: undefined as unknown as TaggedLine };
 
   get holding(): boolean {
     return this.held !== undefined;
@@ -41,12 +47,18 @@ export class Unwrapper {
     }
     // `(XEN) [   12.407110]` with nothing after the stamp: demux keeps the stamp (no trailing
     // space), but it is an empty Xen line.
-    const body = line.body.charCodeAt(0) === 0x5b /* [ */ && STAMP_ONLY.test(line.body) ? '' : line.body;
-    const u: Unwrapped = { seq: line.seq, endSeq: line.seq, ts: line.ts, body, line };
-    if (line.stream === 'xen' && body.endsWith(' ') && body.trim() !== '' && mayWrap(line)) {
-      this.held = u;
+    const b = line.body;
+    const body = code(b, 0) === 0x5b /* [ */ && STAMP_ONLY.test(b) ? '' : b;
+    if (line.stream === 'xen' && code(body, body.length - 1) === 0x20 && body.trim() !== '' && mayWrap(line)) {
+      this.held = { seq: line.seq, endSeq: line.seq, ts: line.ts, body, line };
       return;
     }
+    const u = this.scratch;
+    u.seq = line.seq;
+    u.endSeq = line.seq;
+    u.ts = line.ts;
+    u.body = body;
+    u.line = line;
     out(u);
   }
 

@@ -13,6 +13,7 @@ import { Unwrapper, type Unwrapped } from './crash-unwrap.js';
 import { decodeEsr, decodeIss, type EsrInfo } from './esr.js';
 import { CALL_TRACE, CPU_LINE, XEN_STACK } from './regs-lines.js';
 import { Dump, type DumpInit, type DumpTrigger, type XLine } from './regs.js';
+import { code } from '../util.js';
 
 export const XEN_CRASH_KINDS = [
   'xen.regs', 'xen.panic', 'xen.bug', 'xen.warn', 'xen.assert', 'xen.trap', 'xen.abort', 'xen.domain.crash',
@@ -36,13 +37,14 @@ const MAX_PENDING = 8;
 const PANIC_LINK_GAP = 5;
 const CAUSE_KINDS = new Set(['xen.bug', 'xen.assert', 'xen.trap', 'xen.abort', 'xen.domain.crash']);
 
-/** First characters of Xen lines that can start a crash block or be a guest trap (see classify()). */
-const MAY_START: boolean[] = (() => {
-  const t: boolean[] = new Array(128).fill(false);
-  for (const ch of '*-XACDIHBPd') t[ch.charCodeAt(0)] = true;
-  for (let c = 0x61; c <= 0x7a; c++) t[c] = true; // gprintk `d0v0 `, gdprintk `arch/arm/...c:NN:`
-  return t;
-})();
+/**
+ * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
+ * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
+ * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or an
+ * orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). One regex rejects most
+ * Xen lines before any allocation.
+ */
+const MAY_MATTER = /^(?:\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at|call trace:|stack trace from sp=)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware |Bad mode in |Panic on CPU |d|[a-z][\s\S]{0,78}?\.c:)/;
 
 const PLAIN_BOOT = /^(?: __ {2}__ {2,}| ?Xen \d+\.\d+[\w.+~-]*\s*$)/;
 
@@ -71,6 +73,11 @@ export function xenCrashFamily(): Family {
   }
 
   // ---- pending crash lines ------------------------------------------------------------------
+
+  /** The last pending crash line (no `[-1]` read on an empty array: that is a slow property lookup). */
+  function lastPending(): Pending | undefined {
+    return pending.length !== 0 ? pending[pending.length - 1] : undefined;
+  }
 
   function emitPending(emit: Emit): void {
     if (!pending.length) return;
@@ -104,14 +111,14 @@ export function xenCrashFamily(): Family {
   }
 
   function addPending(p: Pending, emit: Emit): void {
-    const last = pending[pending.length - 1];
+    const last = lastPending();
     // A crash line chains onto the previous one only when adjacent (abort → Unexpected Trap).
     if (last && (p.firstSeq - last.lastSeq > 2 || pending.length >= MAX_PENDING)) emitPending(emit);
     pending.push(p);
   }
 
   function triggerOf(): DumpTrigger {
-    const p = pending[pending.length - 1];
+    const p = lastPending();
     if (!p) return 'unknown';
     if (pending.some((x) => x.kind === 'xen.abort')) return 'abort';
     switch (p.kind) {
@@ -192,7 +199,8 @@ export function xenCrashFamily(): Family {
       return;
     }
     if (line.stream === 'plain') {
-      if ((dump || panic || pending.length) && PLAIN_BOOT.test(l.body)) closeAll(emit, 'interrupted by new boot');
+      const c = code(l.body, 0);
+      if ((c === 0x20 || c === 0x58 /* X */) && (dump || panic || pending.length) && PLAIN_BOOT.test(l.body)) closeAll(emit, 'interrupted by new boot');
       return; // dom0 / untagged output interleaves with Xen's: never part of, nor an end of, a block
     }
     if (line.stream === 'guest') {
@@ -255,7 +263,7 @@ export function xenCrashFamily(): Family {
   /** A Xen line that starts nothing: it may continue a pending crash line, or be a guest trap. */
   function plainXenLine(l: Unwrapped, emit: Emit): void {
     const body = l.body;
-    const last = pending[pending.length - 1];
+    const last = lastPending();
     if (last?.walking) {
       const w = parseWalkLine(body);
       if (w) {
@@ -282,7 +290,7 @@ export function xenCrashFamily(): Family {
     if (pending.length) emitPending(emit);
     guestTrap(l, emit);
     // Orphan dump lines: the capture started in the middle of a dump.
-    const c = body.charCodeAt(0);
+    const c = code(body, 0);
     if ((c === 0x58 /* X */ && (body.startsWith(CALL_TRACE) || XEN_STACK.test(body))) || (c === 0x43 /* C */ && CPU_LINE.test(body))) {
       openDump(l, { trigger: 'unknown', first: 'orphan' }, emit, false);
     }
@@ -342,7 +350,7 @@ export function xenCrashFamily(): Family {
         return;
       }
       case 'trap': {
-        const last = pending[pending.length - 1];
+        const last = lastPending();
         // `Hypervisor Trap. HSR=...` is followed by `CPUn: Unexpected Trap: Hypervisor`: one event.
         if (last && last.kind === 'xen.trap' && last.data.type === 'hypervisor' && s.trap === 'Hypervisor' && seq - last.lastSeq <= 1) {
           last.data.cpu = s.cpu;
@@ -375,7 +383,7 @@ export function xenCrashFamily(): Family {
         addPending({ kind: 'xen.trap', firstSeq: seq, lastSeq: end, ts, data: { type: 'bad-mode', trap: `Bad mode in ${s.handler} handler`, handler: s.handler }, wantsEsr: true }, emit);
         return;
       case 'domain-crash': {
-        const last = pending[pending.length - 1];
+        const last = lastPending();
         if (last && last.kind === 'xen.domain.crash' && last.data.domain === undefined && seq - last.lastSeq <= 1) {
           Object.assign(last.data, { domain: s.domain, vcpu: s.vcpu, cpu: s.cpu });
           last.lastSeq = end;
@@ -385,7 +393,7 @@ export function xenCrashFamily(): Family {
         return;
       }
       case 'domain-crash-reported': {
-        const last = pending[pending.length - 1];
+        const last = lastPending();
         const data = { domain: s.domain, reportedBy: s.by, cpu: s.cpu, reason: 'reported' };
         if (last && last.kind === 'xen.domain.crash' && last.data.domain === undefined && seq - last.lastSeq <= 1) {
           Object.assign(last.data, data);
@@ -423,7 +431,7 @@ export function xenCrashFamily(): Family {
       if (dump === undefined && panic === undefined && pending.length === 0 && !unwrap.holding) {
         if (st === 'plain' || st === 'firmware') return;
         if (st === 'guest') { if (line.body !== 'DEBUG') return; }
-        else if (!MAY_START[line.body.charCodeAt(0)]) return;
+        else if (!MAY_MATTER.test(line.body)) return;
       }
       curEmit = emit;
       unwrap.push(line, mayWrap, out);

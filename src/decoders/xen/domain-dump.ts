@@ -10,8 +10,10 @@ import type { DecodedEvent, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { decodeLr, guessLrVersion, type LrEntry } from './gic-lrs.js';
 import { parseDecimalRanges, parseHexRanges } from './domain-rangeset.js';
+import { code, isSpace } from '../util.js';
 
 const MAX_VCPUS = 512;
+const NO_EVENTS: DecodedEvent[] = [];
 const MAX_LRS = 64;
 const MAX_LIST = 1024;
 
@@ -76,7 +78,15 @@ const RE_INFLIGHT = /^Inflight irq=(\d+) lr=(\d+)/;
 const RE_PENDING = /^Pending irq=(-?\d+)/;
 const RE_QUEUED = /^\s+(hardware|virtual) (level|edge) irq (\d+): (not )?pending, (not )?active, (not )?enabled/;
 const RE_PERIODIC = /^(\d+) Hz periodic timer \(period (\d+) ms\)/;
+const RE_NONE = /^\s+None\s*$/;
 const RE_NOTIFY = /^Notifying guest (\d+):(\d+) \(virq (\d+), port (\d+)/;
+
+/** Index of the first character that is not whitespace (regex `\s`). */
+function firstNonSpace(b: string): number {
+  let i = 0;
+  while (i < b.length && isSpace(b.charCodeAt(i))) i++;
+  return i;
+}
 
 export class DomainDumpParser {
   private dom?: DomainBlock;
@@ -92,16 +102,16 @@ export class DomainDumpParser {
   /** Feed one line of the `q` response (header excluded). Returns true when the line was understood. */
   push(line: TaggedLine): boolean {
     const b = line.body;
-    const c = b.charCodeAt(0);
+    const c = code(b, 0);
     if (c === 0x47 /* G */) {
-      let m = RE_GENERAL.exec(b);
+      let m = b.startsWith('General information for domain ') ? RE_GENERAL.exec(b) : null;
       if (m) {
         this.closeDomain();
         this.domains++;
         this.dom = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { domain: Number(m[1]), vcpus: [] } };
         return true;
       }
-      m = RE_GICH.exec(b);
+      m = b.startsWith('GICH_LRs (vcpu ') ? RE_GICH.exec(b) : null;
       if (m) {
         this.closeLr();
         const vcpu = Number(m[1]);
@@ -159,7 +169,9 @@ export class DomainDumpParser {
     if (!d) return false;
     let m: RegExpExecArray | null;
     if (c === 0x20 /* space */) {
-      if ((m = RE_VCPU.exec(b))) {
+      // Each indented line kind has its own letter after the indent: at most one regex runs.
+      const f = code(b, firstNonSpace(b));
+      if (f === 0x56 /* V */ && (m = RE_VCPU.exec(b))) {
         if (d.data.vcpus.length >= MAX_VCPUS) return true;
         const vi: VcpuInfo = {
           vcpu: Number(m[1]), cpu: Number(m[2]), running: m[3] === 'T', poll: Number(m[4]),
@@ -184,18 +196,18 @@ export class DomainDumpParser {
         this.touch(line);
         return true;
       }
-      if ((m = RE_UNIT.exec(b))) { d.pendingUnit = { unit: Number(m[1]), hard: m[2], soft: m[3] }; this.touch(line); return true; }
-      if ((m = RE_PAUSE.exec(b))) {
+      if (f === 0x55 /* U */ && (m = RE_UNIT.exec(b))) { d.pendingUnit = { unit: Number(m[1]), hard: m[2], soft: m[3] }; this.touch(line); return true; }
+      if (f === 0x70 /* p */ && (m = RE_PAUSE.exec(b))) {
         if (d.curVcpu) { d.curVcpu.pauseCount = Number(m[1]); d.curVcpu.pauseFlags = m[2]; }
         this.touch(line);
         return true;
       }
-      if ((m = RE_OLD_AFF.exec(b))) {
+      if (f === 0x63 /* c */ && (m = RE_OLD_AFF.exec(b))) {
         if (d.curVcpu) { d.curVcpu.hardAffinity = m[1]; d.curVcpu.softAffinity = m[2]; }
         this.touch(line);
         return true;
       }
-      if ((m = RE_RANGESET.exec(b))) {
+      if (f === 0x49 /* I */ && (m = RE_RANGESET.exec(b))) {
         const text = m[2].trim();
         if (m[1] === 'Interrupts') { d.data.interrupts = text; d.data.interruptRanges = parseDecimalRanges(text); }
         else if (m[1] === 'I/O Memory') { d.data.iomem = text; d.data.iomemRanges = parseHexRanges(text); }
@@ -203,8 +215,8 @@ export class DomainDumpParser {
         this.touch(line);
         return true;
       }
-      if ((m = RE_REFCNT.exec(b))) { d.data.refcnt = Number(m[1]); d.data.dying = Number(m[2]); d.data.pauseCount = Number(m[3]); this.touch(line); return true; }
-      if ((m = RE_NRPAGES.exec(b))) {
+      if (f === 0x72 /* r */ && (m = RE_REFCNT.exec(b))) { d.data.refcnt = Number(m[1]); d.data.dying = Number(m[2]); d.data.pauseCount = Number(m[3]); this.touch(line); return true; }
+      if (f === 0x6e /* n */ && (m = RE_NRPAGES.exec(b))) {
         d.data.pages = Number(m[1]);
         d.data.xenheapPages = Number(m[2]);
         const mp = /max_pages=(\d+)/.exec(b);
@@ -216,15 +228,15 @@ export class DomainDumpParser {
         this.touch(line);
         return true;
       }
-      if ((m = RE_HANDLE.exec(b))) { d.data.handle = m[1]; d.data.vmAssist = m[2]; this.touch(line); return true; }
-      if ((m = RE_WATCHDOG.exec(b))) {
+      if (f === 0x68 /* h */ && (m = RE_HANDLE.exec(b))) { d.data.handle = m[1]; d.data.vmAssist = m[2]; this.touch(line); return true; }
+      if (f === 0x77 /* w */ && (m = RE_WATCHDOG.exec(b))) {
         const w = (d.data.watchdogs as unknown[] | undefined) ?? [];
         if (w.length < 16) w.push({ id: Number(m[1]), expiresIn: Number(m[2]) });
         d.data.watchdogs = w;
         this.touch(line);
         return true;
       }
-      if ((m = RE_MAPPINGS.exec(b))) {
+      if ((f === 0x31 || f === 0x32 || f === 0x34) /* 1G 2M 4K */ && (m = RE_MAPPINGS.exec(b))) {
         const p2m = (d.data.p2m as Record<string, unknown> | undefined) ?? {};
         p2m[`map${m[1]}`] = Number(m[2]);
         if (m[3] !== undefined) p2m[`shattered${m[1]}`] = Number(m[3]);
@@ -232,7 +244,7 @@ export class DomainDumpParser {
         this.touch(line);
         return true;
       }
-      if (/^\s+None\s*$/.test(b)) { this.touch(line); return true; }
+      if (f === 0x4e /* N */ && RE_NONE.test(b)) { this.touch(line); return true; }
       return false;
     }
     if ((m = RE_P2M.exec(b))) {
@@ -292,6 +304,6 @@ export class DomainDumpParser {
 
   /** Events completed so far (the caller may emit them early). */
   take(): DecodedEvent[] {
-    return this.events.splice(0);
+    return this.events.length === 0 ? NO_EVENTS : this.events.splice(0);
   }
 }

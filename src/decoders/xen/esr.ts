@@ -2,7 +2,7 @@
 // (xen-console-reference §1.3-§1.6, §2.3, §2.5): ESR_EL2 (arm64) / HSR (arm32 Xen, printed as
 // `ESR_EL2:` since 4.x), the CPSR/SPSR value and the `MODE:%s` string. Values come from the Arm ARM
 // (ESR_ELx / HSR, SPSR_ELx / CPSR); only fields Xen can see at EL2 are decoded.
-import { bits, hexBig } from '../util.js';
+import { hexHalves } from '../util.js';
 
 /** Exception classes (ESR_ELx.EC / HSR.EC). AArch32 (HSR) naming differs for a few; see EC_NAMES_ARM32. */
 const EC_NAMES: Record<number, string> = {
@@ -136,21 +136,22 @@ export interface EsrInfo {
 
 /** Decode an ESR_EL2 / HSR value. `arm32` selects HSR field layouts and names (arm32 Xen). */
 export function decodeEsr(value: string, arm32 = false): EsrInfo | undefined {
-  const v = hexBig(value);
-  if (v === undefined) return undefined;
-  const ec = bits(v, 31, 26);
-  const iss = bits(v, 24, 0);
+  const h = hexHalves(value);
+  if (h === undefined) return undefined;
+  const [hi, lo] = h;
+  const ec = (lo >>> 26) & 0x3f;
+  const iss = lo & 0x1ffffff;
   const out: EsrInfo = {
     value,
     ec,
     ecHex: `0x${ec.toString(16).padStart(2, '0')}`,
     ecName: ecName(ec, arm32),
-    il: bits(v, 25, 25),
+    il: (lo >>> 25) & 1,
     iss,
     issHex: `0x${iss.toString(16)}`,
   };
-  if (!arm32 && v > 0xffffffffn) {
-    const iss2 = bits(v, 36, 32);
+  if (!arm32 && hi !== 0) {
+    const iss2 = hi & 0x1f; // ESR_EL2[36:32]
     if (iss2) out.iss2 = iss2;
   }
   Object.assign(out, decodeIss(ec, iss, arm32));
@@ -274,9 +275,9 @@ export interface CpsrInfo {
  * offline vCPU).
  */
 export function decodeCpsr(value: string, arm32Xen = false): CpsrInfo | undefined {
-  const big = hexBig(value);
-  if (big === undefined) return undefined;
-  const v = Number(big & 0xffffffffn);
+  const h = hexHalves(value);
+  if (h === undefined) return undefined;
+  const v = h[1]; // bits [31:0]
   const b = (hi: number, lo: number) => (v >>> lo) & ((1 << (hi - lo + 1)) - 1);
   const m = b(4, 0);
   const aarch32 = arm32Xen || b(4, 4) === 1;

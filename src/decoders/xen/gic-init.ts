@@ -11,6 +11,7 @@
 // before. Addresses are normalised to `0x` + lowercase hex without leading zeros.
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { normAddr, type PlatformContext } from './boot-context.js';
+import { code } from '../util.js';
 
 const MAX_ITEMS = 256;
 
@@ -68,7 +69,7 @@ export class GicInitParser {
       }
       return false;
     }
-    const c = b.charCodeAt(0);
+    const c = code(b, 0);
     if (c === 0x20 /* space */) {
       if (!o && !this.v2mOpen) return false;
       const m = /^\s+(gic_\w+)=(\S*)/.exec(b);
@@ -94,6 +95,11 @@ export class GicInitParser {
     if (c !== 0x47 /* G */) {
       if (o?.summary) this.close(emit);
       else if (o && o.lines > 40) this.close(emit, 'GIC summary line not seen');
+      return false;
+    }
+    // Every GIC line below starts with `GICv` (`Generic Timer`, `GICH_LRs`, `Guest Loglevel` do not).
+    if (!b.startsWith('GICv')) {
+      if (o?.summary) this.close(emit);
       return false;
     }
     if (b.startsWith('GICv2m extension register frame:')) {

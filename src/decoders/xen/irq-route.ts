@@ -42,7 +42,14 @@ const RULES: Rule[] = [
 // First characters the rules can start with: a cheap filter before any regex.
 const FIRST = new Set(['I', 'E', 't', 'i', 'd', 'U', 'T', 'u', 'A']);
 
+/**
+ * Every line a rule can match starts like one of these (the rules' literal starts; `<device>: IRQ`
+ * after a first word): one regex rejects almost every line before the rules are tried.
+ */
+const IRQ_START = /^(?:IRQ |ERROR: IRQ |the (?:IRQ|vIRQ )|invalid vIRQ |irq |Unable to |Unknown |Trying to free |unexpected IRQ |Allocating PPI |  - IRQ: |[IEtidUTuA][\s\S]*?: IRQ)/;
+
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
+  if (!IRQ_START.test(body)) return undefined;
   const c = body.charAt(0);
   if (c === ' ') {
     // dt_dprintk `  - IRQ: %u` (CONFIG_DEVICE_TREE_DEBUG)

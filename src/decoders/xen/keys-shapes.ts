@@ -4,6 +4,7 @@
 // known line vocabulary end at the first line outside it; the others stay open until the next
 // key, a focus change, a non-Xen flood, a time gap or flush.
 import type { TaggedLine } from '../types.js';
+import { code } from '../util.js';
 
 /** `h` descriptions (reference §4.2), used for keys recognised without a header. */
 export const KEY_DESCRIPTIONS: Record<string, string> = {
@@ -29,21 +30,29 @@ export interface KeyStart {
   text?: string;
 }
 
+const BLANK = /^\s*$/;
 const RE_PRESSED = /^'(.)' pressed -?> ?(.*)$/;
 const RE_STAR_SUB = /^\[(.): (.*)\]\s*$/;
 const RE_GNTTAB = /^gnttab_usage_print_all \[ key '(.)' pressed/;
 const RE_SHARING = /^d\d+ sharing page tables\s*$/;
 
-/** Does this Xen line start a key response? Cheap first-character dispatch before any regex. */
+/** The literal starts of every key start below: one regex rejects all other lines. */
+const KEY_START = /^(?:'|\[[\s\S]:|sched_smt_power_savings:|Dumping timer queues:|Physical memory information:|Synced stime skew:|gnttab_usage_print_all \[|debugtrace_printk now writing to|d\d+ sharing page tables|Xen (?:performance counters|lock profile info) (?:SHOW|RESET)|==== PCI devices ====)/;
+
+/** Does this Xen line start a key response? One regex, then a first-character dispatch. */
 export function detectKeyStart(body: string, openKey: string | undefined): KeyStart | undefined {
-  switch (body.charCodeAt(0)) {
+  return KEY_START.test(body) ? keyStart(body, openKey) : undefined;
+}
+
+function keyStart(body: string, openKey: string | undefined): KeyStart | undefined {
+  switch (code(body, 0)) {
     case 0x27: { // '
       const m = RE_PRESSED.exec(body);
       if (m) return { key: m[1], how: 'header', text: m[2].trim() };
       return undefined;
     }
     case 0x5b: { // [
-      if (body.charCodeAt(2) !== 0x3a /* : */) return undefined;
+      if (code(body, 2) !== 0x3a /* : */) return undefined;
       const m = RE_STAR_SUB.exec(body);
       return m ? { key: m[1], how: 'star', text: m[2] } : undefined;
     }
@@ -85,13 +94,24 @@ export interface ShapeState {
   cpusInfo: boolean;
   /** The block may end here without being cut short (used at flush). */
   done: boolean;
+  /** Keys `d`/`0`: the last line taken; `done` is worked out from it when the block closes (settleDone). */
+  lastDumpLine?: string;
+}
+
+/** Work out a deferred `done` (keys `d`/`0`): call before reading `done`. */
+export function settleDone(st: ShapeState): void {
+  const b = st.lastDumpLine;
+  if (b === undefined) return;
+  st.lastDumpLine = undefined;
+  // A CPU/vCPU dump ends with a blank line after the call trace, or a stack-trace failure line.
+  st.done = BLANK.test(b) || b.startsWith('No stack trace') || b.includes('Failed to convert stack');
 }
 
 // Register-dump vocabulary for `d` and `0` (reference §1): blank, indented, `*** Dumping ...`,
 // `----[ Xen-...`, `NAME: value` rows, stack/call-trace headings.
 function isRegDumpLine(b: string): boolean {
   if (b.length === 0) return true;
-  const c = b.charCodeAt(0);
+  const c = code(b, 0);
   if (c === 0x20 || c === 0x09) return true;
   if (c === 0x2a) return b.startsWith('*** Dumping ');
   if (c === 0x2d) return b.startsWith('----[');
@@ -123,7 +143,7 @@ export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Ver
       if (b.startsWith('heap[node=') || /^Node \d+ has /.test(b)) { st.done = true; return Verdict.Continue; }
       return Verdict.EndBefore;
     case 'e':
-      if (b.startsWith('Event channel information for domain') || b.startsWith('Polling vCPUs') || b.charCodeAt(0) === 0x20) {
+      if (b.startsWith('Event channel information for domain') || b.startsWith('Polling vCPUs') || code(b, 0) === 0x20) {
         st.done = true;
         return Verdict.Continue;
       }
@@ -134,7 +154,7 @@ export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Ver
     case 'r': {
       if (b.startsWith('CPUs info:')) { st.cpusInfo = true; st.done = true; return Verdict.Continue; }
       if (!st.cpusInfo) return Verdict.Continue;
-      const c = b.charCodeAt(0);
+      const c = code(b, 0);
       if (c === 0x20 || c === 0x09 || b.startsWith('CPU[')) return Verdict.Continue;
       if (/^Cpupool \d+:/.test(b)) { st.cpusInfo = false; st.done = false; return Verdict.Continue; }
       return Verdict.EndBefore;
@@ -142,11 +162,11 @@ export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Ver
     case 'd':
     case '0':
       if (!isRegDumpLine(b)) return Verdict.EndBefore;
-      // A CPU/vCPU dump ends with a blank line after the call trace, or a stack-trace failure line.
-      st.done = b.trim() === '' || b.startsWith('No stack trace') || b.includes('Failed to convert stack');
+      // Whether the dump may end here depends on the last line only: worked out at close (settleDone).
+      st.lastDumpLine = b;
       return Verdict.Continue;
     case 'o':
-      return /^d\d+ sharing page tables\s*$/.test(b) || b.charCodeAt(0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
+      return /^d\d+ sharing page tables\s*$/.test(b) || code(b, 0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
     default:
       return Verdict.Continue;
   }

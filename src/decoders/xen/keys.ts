@@ -7,7 +7,7 @@
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { DomainDumpParser } from './domain-dump.js';
-import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
 /** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
 const GAP_MS = 3000;
@@ -156,7 +156,7 @@ export class KeyTracker {
   private begin(start: KeyStart, line: TaggedLine, emit: Emit): void {
     this.closeCur(emit);
     if (start.how === 'star') {
-      if (!this.star) this.star = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, implicit: true, keys: [] };
+      if (!this.star) this.star = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, description: undefined, implicit: true, keys: [] };
       if (this.star.keys.length < 64) this.star.keys.push(start.key);
     } else if (this.star) {
       this.closeStar(emit);
@@ -165,10 +165,12 @@ export class KeyTracker {
       this.star = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, description: start.text, implicit: false, keys: [] };
       return;
     }
+    // Every field present from the start: one object shape, so the per-line accesses stay monomorphic.
     const b: Block = {
       key: start.key,
       how: start.how,
       handler: start.how === 'star' ? start.text : KEY_DESCRIPTIONS[start.key],
+      description: start.how === 'header' ? start.text : undefined,
       firstSeq: line.seq,
       lastSeq: line.seq,
       ts: line.ts,
@@ -177,13 +179,14 @@ export class KeyTracker {
       absorbed: false,
       underStar: start.how === 'star',
       lines: 1,
-      st: { rows: 0, cpusInfo: false, done: false },
+      st: { rows: 0, cpusInfo: false, done: false, lastDumpLine: undefined },
+      q: start.key === 'q' ? new DomainDumpParser(this.ctx) : undefined,
+      handlers: start.key === 'h' ? [] : undefined,
+      version: undefined,
+      ringLines: undefined,
     };
-    if (start.how === 'header') b.description = start.text;
     this.cur = b;
     this.ctx.openKey = b.key;
-    if (b.key === 'q') b.q = new DomainDumpParser(this.ctx);
-    if (b.key === 'h') b.handlers = [];
     if (start.how === 'first' && b.q) {
       b.q.push(line); // the implicit `General information` line
       return;
@@ -220,6 +223,7 @@ export class KeyTracker {
     this.cur = undefined;
     this.ctx.openKey = undefined;
     if (this.replay) this.replay = undefined;
+    settleDone(b.st);
     const partial = reason !== undefined && !b.st.done ? reason : undefined;
     if (b.q) {
       if (b.q.sawNotify) b.st.done = true;

@@ -2,6 +2,7 @@
 // register lines of show_registers_64/_32 and _show_registers, the Xen/guest stack and the call
 // trace. Matchers run only on lines already inside a dump (or on a cheap first-character check),
 // never on every console line.
+import { code, isSpace } from '../util.js';
 
 export interface Banner {
   version: string;
@@ -46,16 +47,56 @@ export const PC_LINE = /^PC:\s+([0-9a-fA-F]+)(?:\s+(.*?))?\s*$/;
 export const CPSR_LINE = /^CPSR:\s+([0-9a-fA-F]+)\s+MODE:(.*)$/;
 // `USR: SP: %08x LR: %x`, `SVC: SP: .. LR: .. SPSR:%08x`, `FIQ: R8: .. R12:..`, `HYP: SP: .. LR: ..`
 export const BANKED_LINE = /^(USR|SVC|ABT|UND|IRQ|FIQ|HYP|MON): (.*)$/;
-// A line made only of `NAME: hex` pairs: `X0: ..  X1: ..`, `R10:0000 R11:..`, `IFAR: .., IFSR: ..`
-const PAIRS_LINE = /^[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+(?:,?\s+[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+)*,?$/;
-const PAIR = /([A-Za-z][A-Za-z0-9_]*):\s*([0-9a-fA-F]+)/g;
+// A line made only of `NAME: hex` pairs: `X0: ..  X1: ..`, `R10:0000 R11:..`, `IFAR: .., IFSR: ..`.
+// Grammar: /^[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+(?:,?\s+[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+)*,?$/,
+// read by hand below (it runs on most lines of a register dump).
+
+/** Names and values of the last scanPairs() call (reused arrays: no allocation per line). */
+export const pairNames: string[] = [];
+export const pairValues: string[] = [];
+
+const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isWordChar = (c: number): boolean => isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+const isHexChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/**
+ * Read the `NAME: hex` pairs of a register line (trimmed) into pairNames/pairValues; returns their
+ * count, or -1 when the line is not a pairs line (the arrays then hold garbage).
+ */
+export function scanPairs(t: string): number {
+  const n = t.length;
+  let i = 0;
+  let count = 0;
+  for (;;) {
+    // NAME
+    if (!isLetter(code(t, i))) return -1;
+    const n0 = i;
+    i++;
+    while (i < n && isWordChar(t.charCodeAt(i))) i++;
+    if (code(t, i) !== 0x3a /* : */) return -1;
+    const n1 = i;
+    i++;
+    while (i < n && isSpace(t.charCodeAt(i))) i++;
+    // hex value (maximal run)
+    const v0 = i;
+    while (i < n && isHexChar(t.charCodeAt(i))) i++;
+    if (i === v0) return -1;
+    pairNames[count] = t.slice(n0, n1);
+    pairValues[count] = t.slice(v0, i);
+    count++;
+    if (code(t, i) === 0x2c /* , */) i++;
+    if (i === n) return count;
+    if (!isSpace(code(t, i))) return -1;
+    while (i < n && isSpace(t.charCodeAt(i))) i++;
+  }
+}
 
 /** Parse `NAME: value` pairs of a register line (trimmed); undefined when the line is not one. */
 export function parsePairs(t: string): Array<[string, string]> | undefined {
-  if (!PAIRS_LINE.test(t)) return undefined;
+  const n = scanPairs(t);
+  if (n < 0) return undefined;
   const out: Array<[string, string]> = [];
-  PAIR.lastIndex = 0;
-  for (let m = PAIR.exec(t); m; m = PAIR.exec(t)) out.push([m[1], m[2]]);
+  for (let i = 0; i < n; i++) out.push([pairNames[i], pairValues[i]]);
   return out;
 }
 
@@ -63,14 +104,63 @@ export function parsePairs(t: string): Array<[string, string]> | undefined {
 export const XEN_STACK = /^Xen stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const GUEST_STACK = /^Guest stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const CALL_TRACE = 'Xen call trace:';
-const STACK_ROW = /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/;
 const TRACE_ENTRY = /^\[<([0-9a-fA-F]+)>\]\s*(.*?)\s*$/;
 const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
 
-/** Words of a stack row (`   000080002010fe90 00000000002766dc ...`), or undefined. */
+/**
+ * A stack row (`000080002010fe90 00000000002766dc ...`, trimmed): words of exactly 8 or 16 hex
+ * digits separated by whitespace. Same as
+ * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, by hand.
+ */
+export function isStackRow(t: string): boolean {
+  const n = t.length;
+  if (n === 0) return false;
+  let i = 0;
+  for (;;) {
+    const w0 = i;
+    while (i < n && isHexChar(t.charCodeAt(i))) i++;
+    const len = i - w0;
+    if (len !== 8 && len !== 16) return false;
+    if (i === n) return true;
+    if (!isSpace(code(t, i))) return false;
+    while (i < n && isSpace(t.charCodeAt(i))) i++;
+    if (i === n) return false;
+  }
+}
+
+/** Append the words of a stack row (checked with isStackRow) to `into`, up to `max` words in all. */
+export function pushStackWords(t: string, into: string[], max: number): void {
+  const n = t.length;
+  let i = 0;
+  while (i < n) {
+    const w0 = i;
+    while (i < n && !isSpace(t.charCodeAt(i))) i++;
+    if (into.length < max) into.push(t.slice(w0, i));
+    while (i < n && isSpace(t.charCodeAt(i))) i++;
+  }
+}
+
+const HEX_AND_SPACES = /^[0-9a-fA-F ]+$/;
+
+/**
+ * Words of a stack row (`   000080002010fe90 00000000002766dc ...`, trimmed), or undefined.
+ * Fast path: hex digits and single spaces only, split on the space (a builtin); rows with other
+ * whitespace go through the exact scanner.
+ */
 export function parseStackRow(t: string): string[] | undefined {
-  if (!STACK_ROW.test(t)) return undefined;
-  return t.split(/\s+/);
+  if (HEX_AND_SPACES.test(t)) {
+    const words = t.split(' ');
+    let ok = true;
+    for (let i = 0; i < words.length; i++) {
+      const n = words[i].length;
+      if (n !== 8 && n !== 16) { ok = false; break; }
+    }
+    if (ok) return words;
+  }
+  if (!isStackRow(t)) return undefined;
+  const out: string[] = [];
+  pushStackWords(t, out, Infinity);
+  return out;
 }
 
 export interface TraceEntry {

@@ -7,9 +7,10 @@ import { MAX_BLOCK_LINES } from '../block.js';
 import { decodeCpsr, decodeEsr, isUserMode, modeShortName, type CpsrInfo, type EsrInfo } from './esr.js';
 import {
   BANKED_LINE, CALL_TRACE, CPSR_LINE, CPU_LINE, GUEST_STACK, GUEST_STACK_NOTES, NO_GUEST_STACK, PC_LINE, XEN_STACK,
-  parseBanner, parsePairs, parseStackRow, parseTraceEntry, symbolOrUndefined,
+  pairNames, pairValues, parseBanner, parseStackRow, parseTraceEntry, scanPairs, symbolOrUndefined,
   type Banner, type TraceEntry,
 } from './regs-lines.js';
+import { code } from '../util.js';
 
 /** A console line as the crash family sees it (after unwrapping mail-wrapped lines). */
 export interface XLine {
@@ -60,16 +61,14 @@ type State = 'head' | 'regs' | 'xstack' | 'ctrace' | 'gstackHead' | 'gstack';
  *  foreign: not taken (skipped); break: not taken, the dump is interrupted. */
 export type FeedResult = 'ok' | 'done' | 'done-before' | 'foreign' | 'break';
 
-const KEY_ORDER: Array<keyof RegsData> = [
-  'arch', 'context', 'trigger', 'header', 'cpu', 'domain', 'vcpu', 'pv', 'xen', 'mode', 'modeString', 'pcSymbol',
-  'regs', 'cpsr', 'esr', 'stackSp', 'stack', 'stackEmpty', 'callTrace', 'guestStackSp', 'guestStack', 'guestStackNote',
-  'interleaved',
-];
-
 const MAX_WORDS = 2048;
 const MAX_TRACE = 256;
 const MAX_FOREIGN_RUN = 3;
 const MAX_INTERLEAVED = 32;
+
+function pushWords(into: string[], words: string[]): void {
+  for (let i = 0; i < words.length && into.length < MAX_WORDS; i++) into.push(words[i]);
+}
 
 export interface DumpInit {
   trigger: DumpTrigger;
@@ -95,6 +94,8 @@ export class Dump {
   private sawFar = false;
   private sawCpu = false;
   private contextKnown: boolean;
+  /** The registers as read, in order; `data.regs` is made from it in finish(). */
+  private readonly regMap = new Map<string, string>();
 
   constructor(first: XLine, init: DumpInit) {
     this.firstSeq = first.seq;
@@ -103,12 +104,15 @@ export class Dump {
     this.state = 'head';
     this.startedMid = init.first === 'orphan';
     this.contextKnown = init.context !== undefined;
-    this.data = { context: init.context ?? 'host', trigger: init.trigger, regs: {}, callTrace: [] };
-    if (init.header !== undefined) this.data.header = init.header;
-    if (init.cpu !== undefined) this.data.cpu = init.cpu;
-    if (init.domain !== undefined) this.data.domain = init.domain;
-    if (init.vcpu !== undefined) this.data.vcpu = init.vcpu;
-    if (init.pv !== undefined) this.data.pv = init.pv;
+    // Every field present from the start (one object shape for every dump: the per-line accesses
+    // stay monomorphic); finish() copies out only the fields that are set.
+    this.data = {
+      arch: undefined, context: init.context ?? 'host', trigger: init.trigger, header: init.header, cpu: init.cpu,
+      domain: init.domain, vcpu: init.vcpu, pv: init.pv, xen: undefined, mode: undefined, modeString: undefined,
+      regs: {}, pcSymbol: undefined, cpsr: undefined, esr: undefined, stackSp: undefined, stack: undefined,
+      stackEmpty: undefined, callTrace: [], guestStackSp: undefined, guestStack: undefined, guestStackNote: undefined,
+      interleaved: undefined,
+    };
     // The first line: a header (nothing more to read), the banner, or an orphan line of a dump
     // whose beginning was not captured (`CPU:`, `Xen stack trace from sp=`, `Xen call trace:`).
     const t = first.body.trim();
@@ -180,7 +184,7 @@ export class Dump {
         return this.regsLine(t, isStart);
       case 'xstack': {
         const w = parseStackRow(t);
-        if (w) { this.pushWords((d.stack ??= []), w); return 'ok'; }
+        if (w) { pushWords((d.stack ??= []), w); return 'ok'; }
         if (t === 'Stack empty.') { d.stackEmpty = true; return 'ok'; }
         if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
         if (t === '') return 'ok';
@@ -198,26 +202,22 @@ export class Dump {
       case 'gstackHead': {
         if (GUEST_STACK_NOTES.has(t)) { d.guestStackNote = t; return 'done'; }
         const w = parseStackRow(t);
-        if (w) { this.pushWords((d.guestStack ??= []), w); this.state = 'gstack'; return 'ok'; }
+        if (w) { pushWords((d.guestStack ??= []), w); this.state = 'gstack'; return 'ok'; }
         if (t === '') return 'ok';
         return this.other(isStart);
       }
       case 'gstack': {
         const w = parseStackRow(t);
-        if (w) { this.pushWords((d.guestStack ??= []), w); return 'ok'; }
+        if (w) { pushWords((d.guestStack ??= []), w); return 'ok'; }
         if (t === '') return 'done';
         return 'done-before';
       }
     }
   }
 
-  private pushWords(into: string[], words: string[]): void {
-    for (const w of words) if (into.length < MAX_WORDS) into.push(w);
-  }
-
   private regsLine(t: string, isStart: boolean): FeedResult {
     const d = this.data;
-    const c0 = t.charCodeAt(0);
+    const c0 = code(t, 0);
     // Fast path on the first letter; every branch is anchored.
     if (c0 === 0x43 /* C */) {
       const cpu = CPU_LINE.exec(t);
@@ -229,7 +229,7 @@ export class Dump {
       }
       const cpsr = CPSR_LINE.exec(t);
       if (cpsr) {
-        d.regs.CPSR = cpsr[1];
+        this.regMap.set('CPSR', cpsr[1]);
         d.modeString = cpsr[2].trim();
         d.mode = modeShortName(d.modeString);
         return 'ok';
@@ -237,36 +237,44 @@ export class Dump {
     } else if (c0 === 0x50 /* P */) {
       const pc = PC_LINE.exec(t);
       if (pc) {
-        d.regs.PC = pc[1];
+        this.regMap.set('PC', pc[1]);
         const sym = symbolOrUndefined(pc[2]);
         if (sym !== undefined) d.pcSymbol = sym;
         return 'ok';
       }
-    } else if (c0 === 0x58 /* X */ || c0 === 0x47 /* G */ || c0 === 0x4e /* N */) {
+    } else if (c0 === 0x58 /* X */ && t.startsWith('Xen ')) {
       const xs = XEN_STACK.exec(t);
       if (xs) { d.stackSp = xs[1]; this.state = 'xstack'; return 'ok'; }
       if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
+    } else if (c0 === 0x47 /* G */ && t.startsWith('Guest ')) {
       const gs = GUEST_STACK.exec(t);
       if (gs) { d.guestStackSp = gs[1]; this.state = 'gstackHead'; return 'ok'; }
-      if (NO_GUEST_STACK.has(t)) { d.guestStackNote = t; return 'done'; }
+    } else if (c0 === 0x4e /* N */ && NO_GUEST_STACK.has(t)) {
+      d.guestStackNote = t;
+      return 'done';
     }
-    const bk = BANKED_LINE.exec(t);
+    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape.
+    const bk = code(t, 3) === 0x3a /* : */ && code(t, 4) === 0x20 ? BANKED_LINE.exec(t) : null;
     if (bk) {
-      const pairs = parsePairs(bk[2].trim());
-      if (pairs) {
+      const n = scanPairs(bk[2].trim());
+      if (n >= 0) {
         const suffix = bk[1].toLowerCase();
-        for (const [k, v] of pairs) d.regs[`${k}_${suffix}`] = v;
+        for (let i = 0; i < n; i++) this.regMap.set(`${pairNames[i]}_${suffix}`, pairValues[i]);
         if (bk[1] === 'HYP') {
           // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
-          for (const [k, v] of pairs) if (k === 'SP' || k === 'LR') d.regs[k] = v;
+          for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regMap.set(pairNames[i], pairValues[i]);
         }
         return 'ok';
       }
     }
-    const pairs = parsePairs(t);
-    if (pairs) {
-      for (const [k, v] of pairs) d.regs[k] = v;
-      if (pairs.some(([k]) => k === 'FAR_EL2' || k === 'HIFAR')) this.sawFar = true;
+    const n = scanPairs(t);
+    if (n >= 0) {
+      const regs = this.regMap;
+      for (let i = 0; i < n; i++) {
+        const k = pairNames[i];
+        regs.set(k, pairValues[i]);
+        if (k === 'FAR_EL2' || k === 'HIFAR') this.sawFar = true;
+      }
       return 'ok';
     }
     return this.other(isStart);
@@ -275,7 +283,11 @@ export class Dump {
   /** Final data: derived fields (arch, context, CPSR and ESR decode). */
   finish(): RegsData {
     const d = this.data;
-    const r = d.regs;
+    // Registers are collected in a Map (no megamorphic keyed stores per line); same insertion order.
+    // (A plain loop: Object.fromEntries is several times slower here.)
+    const r: Record<string, string> = {};
+    for (const [k, v] of this.regMap) r[k] = v;
+    d.regs = r;
     if ('X0' in r || 'SP_EL0' in r || 'SP_EL1' in r || 'FAR_EL2' in r) d.arch = 'arm64';
     // R0..R12 (arm32 Xen, or an AArch32 guest on arm64 Xen) win over FAR_EL2.
     if ('R0' in r || 'SP_usr' in r || 'SP_hyp' in r || 'HIFAR' in r) d.arch = 'arm32';
@@ -296,9 +308,31 @@ export class Dump {
       const e = decodeEsr(esr, arm32Xen);
       if (e) d.esr = e;
     }
-    // A stable, readable key order for the event.
+    // A stable, readable key order for the event (named loads: cheaper than a loop over names).
     const out = {} as RegsData;
-    for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
+    if (d.arch !== undefined) out.arch = d.arch;
+    if (d.context !== undefined) out.context = d.context;
+    if (d.trigger !== undefined) out.trigger = d.trigger;
+    if (d.header !== undefined) out.header = d.header;
+    if (d.cpu !== undefined) out.cpu = d.cpu;
+    if (d.domain !== undefined) out.domain = d.domain;
+    if (d.vcpu !== undefined) out.vcpu = d.vcpu;
+    if (d.pv !== undefined) out.pv = d.pv;
+    if (d.xen !== undefined) out.xen = d.xen;
+    if (d.mode !== undefined) out.mode = d.mode;
+    if (d.modeString !== undefined) out.modeString = d.modeString;
+    if (d.pcSymbol !== undefined) out.pcSymbol = d.pcSymbol;
+    if (d.regs !== undefined) out.regs = d.regs;
+    if (d.cpsr !== undefined) out.cpsr = d.cpsr;
+    if (d.esr !== undefined) out.esr = d.esr;
+    if (d.stackSp !== undefined) out.stackSp = d.stackSp;
+    if (d.stack !== undefined) out.stack = d.stack;
+    if (d.stackEmpty !== undefined) out.stackEmpty = d.stackEmpty;
+    if (d.callTrace !== undefined) out.callTrace = d.callTrace;
+    if (d.guestStackSp !== undefined) out.guestStackSp = d.guestStackSp;
+    if (d.guestStack !== undefined) out.guestStack = d.guestStack;
+    if (d.guestStackNote !== undefined) out.guestStackNote = d.guestStackNote;
+    if (d.interleaved !== undefined) out.interleaved = d.interleaved;
     return out;
   }
 }
