@@ -85,6 +85,13 @@ export const ConsoleSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    diagnose: Type.Object(
+      {
+        watchSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 30, description: 'dom0 silent this long during boot or while a typed command runs: suggest the interrupt diagnosis (0: never).' }),
+        auto: Type.Boolean({ default: false, description: 'Also run the active diagnosis then (it presses debug keys).' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );

@@ -129,3 +129,11 @@ export const LeaseOut = Type.Object({
   holder: Type.Union([Type.Object({ name: Type.String(), role: Type.String(), since: Type.Number() }), Type.Null()]),
   you: Type.Boolean({ description: 'You hold it' }),
 });
+
+export const DiagnoseBody = Type.Object(
+  {
+    seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 120, default: 5, description: 'Seconds between the two q snapshots' })),
+    proc: Type.Optional(Type.Boolean({ default: false, description: 'Also type `cat /proc/interrupts` in dom0 before and after (only when a shell prompt is in view)' })),
+  },
+  { additionalProperties: false },
+);

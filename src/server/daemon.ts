@@ -9,12 +9,15 @@ import path from 'node:path';
 import { buildApp } from './app.js';
 import { DemoBoardSource } from '../demo/board.js';
 import { ConsoleControl } from '../control/control.js';
+import { SilenceWatch } from '../diagnose/watch.js';
+import { runInterruptDiagnosis } from '../diagnose/run.js';
 
 export class Daemon {
   readonly config: Config;
   readonly consoles = new Map<string, ConsoleRuntime>();
   readonly hubs = new Map<string, ConsoleHub>();
   readonly controls = new Map<string, ConsoleControl>();
+  private readonly watches: SilenceWatch[] = [];
   readonly log: Logger;
   readonly baseDir: string;
   app!: FastifyInstance;
@@ -32,7 +35,16 @@ export class Daemon {
       const rt = new ConsoleRuntime(c, config, source, log, baseDir);
       this.consoles.set(c.id, rt);
       this.hubs.set(c.id, new ConsoleHub(rt, config.server));
-      this.controls.set(c.id, new ConsoleControl(rt, c.xen));
+      const control = new ConsoleControl(rt, c.xen);
+      this.controls.set(c.id, control);
+      if (c.diagnose.watchSeconds > 0) {
+        this.watches.push(new SilenceWatch(rt, c.diagnose, () => {
+          runInterruptDiagnosis(control, { name: 'xenuart-watch', role: 'operator' }, { seconds: 5, proc: false }).then(
+            (r) => rt.record('diagnosis', { by: 'xenuart-watch', findings: r.findings, run: r.run }),
+            (e: Error) => logger.warn({ err: e.message }, 'automatic diagnosis failed'),
+          );
+        }));
+      }
     }
   }
 
@@ -50,6 +62,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    for (const w of this.watches) w.close();
     for (const h of this.hubs.values()) h.close();
     if (this.app) await this.app.close();
     await Promise.all([...this.consoles.values()].map((c) => c.close()));

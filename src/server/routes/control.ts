@@ -4,7 +4,8 @@ import type { Static } from '@sinclair/typebox';
 import type { Daemon } from '../daemon.js';
 import { ControlError, type ConsoleControl } from '../../control/control.js';
 import { LeaseError, publicHolder } from '../../control/lease.js';
-import { BreakBody, ConsoleParams, ErrorOut, InputBody, KeysBody, LeaseBody, LeaseOut } from '../../protocol/api.js';
+import { BreakBody, ConsoleParams, DiagnoseBody, ErrorOut, InputBody, KeysBody, LeaseBody, LeaseOut } from '../../protocol/api.js';
+import { analyseCurrentBoot, runInterruptDiagnosis } from '../../diagnose/run.js';
 
 type Params = Static<typeof ConsoleParams>;
 
@@ -94,6 +95,33 @@ export function controlRoutes(d: Daemon) {
       try {
         await c.input(req.principal, Buffer.from(req.body.data, 'utf8'), { force: req.body.force });
         return { ok: true, bytes: Buffer.byteLength(req.body.data) };
+      } catch (e) {
+        return sendControlError(reply, e);
+      }
+    });
+  };
+}
+
+export function diagnoseRoutes(d: Daemon) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get<{ Params: Params }>('/api/v1/consoles/:id/diagnose/interrupts', {
+      schema: { summary: 'Interrupt diagnosis of the current boot from what the history already holds (no keys pressed)', params: ConsoleParams },
+    }, async (req, reply) => {
+      const rt = d.consoles.get(req.params.id);
+      if (!rt) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no console "${req.params.id}"` });
+      return analyseCurrentBoot(rt);
+    });
+
+    app.post<{ Params: Params; Body: Static<typeof DiagnoseBody> | undefined }>('/api/v1/consoles/:id/diagnose/interrupts', {
+      config: { role: 'operator' },
+      schema: { summary: 'Active interrupt diagnosis: presses q twice (seconds apart), d and 0; optionally cat /proc/interrupts; returns findings (operator)', params: ConsoleParams, body: DiagnoseBody },
+    }, async (req, reply) => {
+      const c = d.controls.get(req.params.id);
+      if (!c) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no console "${req.params.id}"` });
+      try {
+        const r = await runInterruptDiagnosis(c, req.principal, { seconds: req.body?.seconds ?? 5, proc: req.body?.proc ?? false });
+        c.rt.record('diagnosis', { by: req.principal.name, findings: r.findings, run: r.run });
+        return r;
       } catch (e) {
         return sendControlError(reply, e);
       }

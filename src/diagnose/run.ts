@@ -1,0 +1,76 @@
+// The active interrupt diagnosis: gathers fresh evidence from a live board, then analyses the
+// current boot. Presses `q` twice N seconds apart (and `d`, `0`); with `proc` and a dom0 shell
+// prompt in view, types `cat /proc/interrupts` before and after; leaves input where it was.
+import type { ConsoleControl } from '../control/control.js';
+import { ControlError } from '../control/control.js';
+import type { Principal } from '../server/auth.js';
+import type { ConsoleRuntime } from '../core/console.js';
+import { diagnoseInterrupts, type Finding } from './analyze.js';
+
+export interface DiagnoseRunOptions {
+  /** Seconds between the two snapshots. */
+  seconds: number;
+  /** Also type `cat /proc/interrupts` in dom0 (only when a shell prompt is there). */
+  proc: boolean;
+}
+
+export interface DiagnoseReply {
+  console: string;
+  findings: Finding[];
+  summary?: unknown;
+  run?: { firstSeq: number; lastSeq: number; steps: string[]; ms: number; proc: boolean };
+}
+
+const PROMPT = /(?:^|\s)[#$] ?$|login: ?$/;
+
+/** Seqs of the current boot, and the analysis of its events and lines. */
+export function analyseCurrentBoot(rt: ConsoleRuntime, now = Date.now()): DiagnoseReply {
+  const boots = rt.store.boots();
+  const from = boots.at(-1)?.firstSeq ?? 1;
+  const events = rt.store.events({ from, limit: 100_000 });
+  // The last 20000 lines of the boot are plenty: the evidence of a stall is recent.
+  const lines = rt.store.lines({ from, limit: 20_000, desc: true }).reverse().map(({ seq, ts, text }) => ({ seq, ts, text }));
+  const r = diagnoseInterrupts({ events, lines, now });
+  return { console: rt.id, ...r };
+}
+
+/** Is the last thing dom0 printed a shell prompt (so typing a command is safe)? */
+function promptInView(rt: ConsoleRuntime): boolean {
+  const recent = rt.store.lines({ limit: 30, desc: true });
+  const last = recent.find((l) => l.text.trim() !== '' && !l.text.startsWith('(XEN)') && !/^\(d\d+\)/.test(l.text));
+  return !!last && PROMPT.test(last.text.replace(/\s+$/, ' '));
+}
+
+export async function runInterruptDiagnosis(control: ConsoleControl, p: Principal, opts: DiagnoseRunOptions): Promise<DiagnoseReply> {
+  const rt = control.rt;
+  const t0 = Date.now();
+  const firstSeq = rt.nextSeq;
+  const steps: string[] = [];
+  const held = control.lease.holder;
+  if (held && !control.lease.heldBy(p)) throw new ControlError(409, 'lease-held', `the write lease is held by "${held.name}"`);
+  const tookLease = !held;
+  if (tookLease) control.lease.take(p);
+  const proc = opts.proc && control.focus !== 'xen' && promptInView(rt);
+  try {
+    const cat = async () => {
+      if (!proc) return;
+      steps.push('cat /proc/interrupts');
+      await control.input(p, Buffer.from('cat /proc/interrupts\r'));
+      await sleep(1500);
+    };
+    await cat();
+    steps.push('q');
+    await control.keys(p, 'q');
+    await sleep(opts.seconds * 1000);
+    await cat();
+    steps.push('q', 'd', '0');
+    await control.keys(p, 'qd0');
+  } finally {
+    if (tookLease && control.lease.heldBy(p)) control.lease.release(p);
+  }
+  const reply = analyseCurrentBoot(rt);
+  reply.run = { firstSeq, lastSeq: rt.nextSeq - 1, steps, ms: Date.now() - t0, proc };
+  return reply;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

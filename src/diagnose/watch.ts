@@ -1,0 +1,63 @@
+// Watch: when dom0 goes quiet during boot (no shell prompt yet) or while a typed command runs
+// (no prompt back yet) for `watchSeconds`, put a `diagnosis.suggested` record into the history
+// and stream, once per silence; with `auto`, run the active diagnosis too.
+import type { ConsoleRuntime } from '../core/console.js';
+import type { RecordMessage } from '../protocol/messages.js';
+
+export interface WatchOptions {
+  watchSeconds: number;
+  auto: boolean;
+}
+
+export class SilenceWatch {
+  private lastDom0 = 0;
+  private lastDom0Seq = 0;
+  private booting = false;
+  private commandRunning = false;
+  private suggested = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly rt: ConsoleRuntime, private readonly opts: WatchOptions, private readonly onSuggest?: () => void) {
+    rt.on('records', (recs) => this.observe(recs));
+    this.timer = setInterval(() => this.check(), 1000);
+    this.timer.unref();
+  }
+
+  private observe(recs: RecordMessage[]): void {
+    for (const r of recs) {
+      if (r.type === 'line') {
+        if (r.text.startsWith('(XEN)') || /^\(d\d+\)/.test(r.text) || r.text.trim() === '') continue;
+        this.lastDom0 = Date.now();
+        this.lastDom0Seq = r.seq;
+        this.suggested = false;
+        if (/(?:^|\s)[#$] ?$|login: ?$/.test(r.text)) this.commandRunning = false;
+      } else if (r.type === 'event') {
+        if (r.kind === 'boot.start') { this.booting = true; this.lastDom0 = Date.now(); this.suggested = false; }
+        else if (r.kind === 'xen.milestone' && r.data.name === 'prompt') this.booting = false;
+        else if (r.kind === 'audit' && r.data.action === 'input' && String(r.data.text ?? '').includes('\\r')) {
+          this.commandRunning = true;
+          this.lastDom0 = Date.now();
+          this.suggested = false;
+        }
+      }
+    }
+  }
+
+  private check(): void {
+    if (this.suggested || !(this.booting || this.commandRunning) || !this.lastDom0) return;
+    const silent = (Date.now() - this.lastDom0) / 1000;
+    if (silent < this.opts.watchSeconds) return;
+    this.suggested = true;
+    this.rt.record('diagnosis.suggested', {
+      reason: this.booting ? 'dom0 stopped printing during boot' : 'dom0 stopped printing while a command runs',
+      silentSeconds: Math.round(silent),
+      lastDom0Seq: this.lastDom0Seq,
+      auto: this.opts.auto,
+    });
+    if (this.opts.auto) this.onSuggest?.();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}

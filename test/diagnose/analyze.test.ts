@@ -1,0 +1,329 @@
+// The interrupt diagnosis (src/diagnose/analyze.ts) on real captures. The missing-interrupt
+// scenario and its healthy twin are captures of this project's virtual board; the other rules run
+// on public fixtures where those have the data. Where no capture has it, the input is DERIVED in the
+// test by editing the text of a real fixture (said at each place); fixture files are never edited.
+import { describe, expect, it } from 'vitest';
+import { analyzeLog, diagnoseInterrupts, dom0Silence, type Finding } from '../../src/diagnose/analyze.js';
+import { decodeText } from '../../src/decoders/engine.js';
+import { frameAll } from '../../src/framing/framer.js';
+import { readFixture } from '../helpers/fixtures.js';
+
+const SCENARIO = 'captured/xen417-arm64-gicv2-vtimer-disabled.log';
+const HEALTHY = 'captured/xen417-arm64-gicv2-healthy-keys.log';
+const text = (rel: string) => readFixture(rel).toString('utf8');
+const lineAt = (t: string, seq: number) => frameAll(t)[seq - 1]?.text ?? '';
+const evidenceText = (t: string, f: Finding) => {
+  const ls = frameAll(t);
+  return f.evidence.flatMap((e) => ls.filter((l) => l.seq >= e.firstSeq && l.seq <= e.lastSeq).map((l) => l.text));
+};
+const errors = (r: { findings: Finding[] }) => r.findings.filter((f) => f.severity === 'error');
+
+describe('the missing-interrupt scenario (virtual timer disabled by a GICD_ICENABLER0 write)', () => {
+  const t = text(SCENARIO);
+  const r = analyzeLog(t);
+  const top = r.findings[0];
+
+  it('names IRQ 27, the virtual timer, on d0v1 as the top finding, with error severity', () => {
+    expect(top).toMatchObject({ severity: 'error', irq: 27, domain: 0, vcpu: 1, rule: 'stuck-inflight' });
+    expect(top.title).toMatch(/virtual timer/);
+    expect(top.title).toMatch(/d0v1/);
+    expect(top.explanation).toMatch(/GICD_ICENABLER0/);
+    expect(top.explanation).toMatch(/lr=255/);
+  });
+
+  it('d0v1 is the vCPU stuck in both q dumps (d0v0 had it only transiently, queued in lr_pending)', () => {
+    const lrs = decodeText(t).filter((e) => e.kind === 'xen.gic.lrs');
+    const stuck = lrs.filter((e) => (e.data.inflight as Array<{ irq: number; lr: number }>).some((x) => x.irq === 27 && x.lr === 255));
+    expect(stuck.map((e) => e.data.vcpu)).toEqual([0, 1, 1]);
+    expect(top.vcpu).toBe(1);
+  });
+
+  it('evidence covers the Inflight irq=27 lines of both dumps, the devmem write, the RCU stall and idle pCPUs', () => {
+    const ev = top.evidence;
+    const covers = (seq: number) => ev.some((e) => e.firstSeq <= seq && seq <= e.lastSeq);
+    expect(lineAt(t, 412)).toMatch(/Inflight irq=27 lr=255/);
+    expect(lineAt(t, 478)).toMatch(/Inflight irq=27 lr=255/);
+    expect(covers(412)).toBe(true);
+    expect(covers(478)).toBe(true);
+    expect(covers(376)).toBe(true); // devmem 0x08000180 32 0x08000000
+    expect(covers(417)).toBe(true); // rcu: INFO: rcu_sched detected stalls
+    const texts = evidenceText(t, top);
+    expect(texts.filter((x) => /Inflight irq=27 lr=255/.test(x))).toHaveLength(2);
+    expect(texts.some((x) => /idle_loop/.test(x))).toBe(true);
+    for (const e of ev) expect(e.firstSeq).toBeLessThanOrEqual(e.lastSeq);
+  });
+
+  it('also reports the dom0 stall and the RCU stall on CPU1, below the top finding', () => {
+    const stall = r.findings.find((f) => f.rule === 'dom0-stall')!;
+    expect(stall).toMatchObject({ severity: 'error', domain: 0 });
+    expect(stall.title).toMatch(/stall, not a crash/);
+    const rcu = r.findings.find((f) => f.rule === 'linux-reports')!;
+    expect(rcu).toMatchObject({ severity: 'error', domain: 0, vcpu: 1, irq: 27 });
+    expect(r.findings.indexOf(stall)).toBeGreaterThan(0);
+    expect(r.summary.dom0).toMatchObject({ linux: true, atPrompt: false, lastSeq: 445, keysAfter: ['q', 'd', '0'] });
+    expect(r.summary.pcpus.every((p) => p.idle)).toBe(true);
+    expect(r.summary.irqNames['27']).toBe('the virtual timer');
+    expect(r.summary.top).toBe(top.title);
+  });
+
+  it('gives the same top finding from events alone (no lines), as the live store would without them', () => {
+    const r2 = diagnoseInterrupts({ events: decodeText(t) });
+    expect(r2.findings[0]).toMatchObject({ severity: 'error', irq: 27, domain: 0, vcpu: 1 });
+  });
+
+  it('the JSON shape the checks rely on', () => {
+    const j = JSON.parse(JSON.stringify(r));
+    for (const f of j.findings) {
+      expect(['error', 'warning', 'info']).toContain(f.severity);
+      expect(typeof f.title).toBe('string');
+      expect(typeof f.explanation).toBe('string');
+      expect(Array.isArray(f.evidence)).toBe(true);
+      for (const e of f.evidence) expect(Number.isInteger(e.firstSeq) && Number.isInteger(e.lastSeq)).toBe(true);
+    }
+    // Errors first, then warnings, then info.
+    const order = j.findings.map((f: Finding) => ({ error: 0, warning: 1, info: 2 })[f.severity]);
+    expect(order).toEqual([...order].sort((a: number, b: number) => a - b));
+  });
+});
+
+describe('no false alarm on healthy boots', () => {
+  const healthy = [
+    HEALTHY,
+    'qemu/xen417-arm64-gicv3-smp2-keys.log',
+    'qemu/xen417-arm64-gicv2-smp2-keys.log',
+    'qemu/xen417-arm64-gicv3-shell-typed-into-xen.log',
+    'qemu-debug/xen417-debug-gic2.log',
+    'qemu-debug/xen417-debug-gic3.log',
+    'qemu-debug/xen417-debug-arm32.log',
+    'public/010-rpi5-xen419-dom0less-zephyr-dom0-flask-optee-boot.txt',
+    'public/017-qemu-virt-gicv3-guest-loader-xen4151pre-boot-start.txt',
+  ];
+  for (const rel of healthy) {
+    it(`${rel}: no error-level finding`, () => {
+      const r = analyzeLog(readFixture(rel));
+      expect(errors(r).map((f) => f.title)).toEqual([]);
+    });
+  }
+  it('the healthy twin of the scenario has nothing above info (boot-time ICACTIVER writes only)', () => {
+    const r = analyzeLog(readFixture(HEALTHY));
+    expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(r.summary.dom0.atPrompt).toBe(true);
+    expect(r.summary.qDumps).toBe(2);
+  });
+});
+
+describe('stuck-inflight variants', () => {
+  it('DERIVED: Inflight + Pending in both dumps (enabled, queued, never put in an LR) is an error naming lr_pending', () => {
+    // The scenario with a `Pending irq=27` line added after each d0v1 `Inflight irq=27 lr=255` and the devmem line removed.
+    const t = text(SCENARIO)
+      .replace(/\(XEN\) Inflight irq=27 lr=255\r?\n\(XEN\) No periodic timer/g, '(XEN) Inflight irq=27 lr=255\r\n(XEN) Pending irq=27\r\n(XEN) No periodic timer')
+      .replace(/devmem 0x08000180 32 0x08000000/, 'true');
+    const top = analyzeLog(t).findings[0];
+    expect(top).toMatchObject({ severity: 'error', irq: 27, domain: 0, vcpu: 1, rule: 'stuck-inflight' });
+    expect(top.title).toMatch(/queued/);
+    expect(top.explanation).toMatch(/lr_pending/);
+  });
+
+  it('DERIVED: one q dump only is not an error (press q again)', () => {
+    // The scenario cut before the second `q`.
+    const t = text(SCENARIO).split(/\r?\n/).slice(0, 440).join('\n');
+    const r = analyzeLog(t);
+    const f = r.findings.find((x) => x.rule === 'stuck-inflight' && x.vcpu === 1)!;
+    expect(f.severity).toBe('warning');
+    expect(f.title).toMatch(/press q again/);
+    expect(errors(r).every((x) => x.rule !== 'stuck-inflight')).toBe(true);
+  });
+});
+
+describe('lr-unchanged: the same LR contents across dumps', () => {
+  it('DERIVED from public/004 (RPi4 q dump with full LRs): the dump repeated gives errors for the blocked vCPUs only', () => {
+    // 004 holds one q dump; the derived input is that dump twice, the second with a later `now`.
+    const body = text('public/004-rpi4-xen419-debugkey-q-gich-lrs.txt').split(/\r?\n/).slice(1).join('\n');
+    const t = body + '\n' + body.replace('now = 727929105981', 'now = 733929105981');
+    const r = analyzeLog(t);
+    const lr = r.findings.filter((f) => f.rule === 'lr-unchanged');
+    expect(lr.length).toBeGreaterThan(0);
+    expect(lr.every((f) => f.domain === 0)).toBe(true);
+    expect(lr.filter((f) => f.severity === 'error').map((f) => f.irq)).toEqual([2, 2, 2]);
+    // d0v1 has free LRs and d1v0/d2v0 were running ([has=T]: saved LRs are stale): never reported.
+    expect(new Set(lr.map((f) => f.vcpu))).toEqual(new Set([0, 2, 3]));
+    const sgi2 = lr.find((f) => f.vcpu === 0 && f.irq === 2)!;
+    expect(sgi2.title).toMatch(/active/);
+    expect(sgi2.title).toMatch(/CPU stop|SGI 2/);
+    expect(sgi2.evidence).toHaveLength(2);
+    // The active SGI the guest never completed ranks above the interrupts pending behind it.
+    expect(r.findings[0]).toMatchObject({ rule: 'lr-unchanged', irq: 2 });
+    const timer = lr.find((f) => f.vcpu === 0 && f.irq === 27)!;
+    expect(timer.title).toMatch(/behind active SGI 2/);
+    expect(timer.severity).toBe('warning');
+  });
+
+  it('public/004 alone (one dump): no LR finding', () => {
+    const r = analyzeLog(readFixture('public/004-rpi4-xen419-debugkey-q-gich-lrs.txt'));
+    expect(r.findings.filter((f) => f.rule === 'lr-unchanged')).toEqual([]);
+  });
+});
+
+describe('/proc/interrupts', () => {
+  it('DERIVED: an arch_timer count that does not move on CPU0 between snapshots is a warning naming the virtual timer', () => {
+    // The healthy capture with CPU0's arch_timer count of the last table set to that of the one before.
+    const t = text(HEALTHY).replace(/ 11:        420        346 GIC-0  27/, ' 11:        348        346 GIC-0  27');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'proc-interrupts')!;
+    expect(f).toMatchObject({ severity: 'warning', irq: 27, domain: 0, vcpu: 0 });
+    expect(f.title).toMatch(/virtual timer/);
+    expect(f.evidence).toHaveLength(2);
+  });
+
+  it('DERIVED: no arch_timer row at all is a warning', () => {
+    const t = text(HEALTHY).replace(/^ 11: .*arch_timer\r*\n/gm, '');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'proc-interrupts')!;
+    expect(f.severity).toBe('warning');
+    expect(f.title).toMatch(/No arch_timer row/);
+  });
+});
+
+describe('interrupts dom0 cannot have', () => {
+  it('public/001 (RK3399): IRQ 41 already used by Xen, named as the maintenance IRQ from the GIC block', () => {
+    const r = analyzeLog(readFixture('public/001-rk3399-xen410-dom0-irq-panic.txt'));
+    expect(r.findings[0]).toMatchObject({ severity: 'error', irq: 41, domain: 0, rule: 'irq-ownership' });
+    expect(r.findings[0].title).toMatch(/maintenance/);
+    expect(r.findings[0].explanation).toMatch(/GIC_PPI 9/);
+    expect(r.findings[0].evidence.map((e) => e.firstSeq)).toEqual(expect.arrayContaining([127, 128]));
+  });
+
+  it("DERIVED: a dom0 device row on an SPI outside dom0's Interrupts rangeset is a warning naming the device", () => {
+    // The healthy capture with rtc-pl031 moved from INTID 34 to 44 ({ 34-39, 48-79 } does not hold 44).
+    const t = text(HEALTHY).replace(/GIC-0  34 Level     rtc-pl031/g, 'GIC-0  44 Level     rtc-pl031');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'irq-ownership')!;
+    expect(f).toMatchObject({ severity: 'warning', irq: 44, domain: 0 });
+    expect(f.title).toMatch(/rtc-pl031/);
+    expect(f.explanation).toMatch(/34-39, 48-79/);
+  });
+});
+
+describe('vGIC unhandled accesses', () => {
+  it('public/002 (i.MX8QM): boot-time ICACTIVER writes are info only', () => {
+    const r = analyzeLog(readFixture('public/002-imx8qm-xen413-null-sched-debugkey-r-vgicd.txt'));
+    const v = r.findings.filter((f) => f.rule === 'vgic-unhandled');
+    expect(v.length).toBeGreaterThan(0);
+    expect(v.every((f) => f.severity === 'info')).toBe(true);
+    expect(v.some((f) => f.domain === 1)).toBe(true);
+  });
+
+  it('DERIVED: an unhandled read of a real GICD register is a warning naming the register', () => {
+    // The healthy capture with one rendered vgic-v2.c line added after dom0's last boot-time ICACTIVER write.
+    const t = text(HEALTHY).replace(/(\(XEN\) d0v1: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER0\r?\n)/, '$1(XEN) d0v1: vGICD: unhandled read r2 offset 0x000804\r\n');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'vgic-unhandled' && x.severity === 'warning')!;
+    expect(f).toMatchObject({ domain: 0, vcpu: 1 });
+    expect(f.title).toMatch(/GICD_ITARGETSR1/);
+  });
+});
+
+describe('dom0 silence', () => {
+  it('public/011 (R-Car H3): boot stuck after Xen freed its init memory, dom0 never printed: a warning', () => {
+    const r = analyzeLog(readFixture('public/011-rcar-h3ulcb-xen413-boot-stuck-after-freed-init-memory.txt'));
+    const f = r.findings.find((x) => x.rule === 'dom0-stall')!;
+    expect(f.severity).toBe('warning');
+    expect(f.evidence[0].firstSeq).toBe(182);
+  });
+
+  it('dom0Silence(): last dom0 line, prompt state and keys answered since; seconds from host times', () => {
+    const t = text(SCENARIO);
+    const lines = frameAll(t).map((l, i) => ({ seq: l.seq, ts: 1_000_000 + i * 100, text: l.text }));
+    const s = dom0Silence(decodeText(t), lines);
+    expect(s).toMatchObject({ lastSeq: 445, atPrompt: false, linux: true, keysAfter: ['q', 'd', '0'] });
+    expect(s.seconds).toBeCloseTo((664 - 444) * 0.1, 1);
+    const h = dom0Silence(decodeText(text(HEALTHY)), frameAll(text(HEALTHY)));
+    expect(h.atPrompt).toBe(true);
+    expect(h.seconds).toBeUndefined();
+  });
+
+  it('with host times, the stall finding says how long dom0 has been silent', () => {
+    const t = text(SCENARIO);
+    const evs = decodeText(t);
+    const lines = frameAll(t).map((l, i) => ({ seq: l.seq, ts: 1_000_000 + i * 100, text: l.text }));
+    const r = diagnoseInterrupts({ events: evs, lines, now: 1_000_000 + 700 * 100 });
+    expect(r.findings.find((f) => f.rule === 'dom0-stall')!.title).toMatch(/silent for 25\.6 s/);
+  });
+});
+
+describe('Linux reports tied to IRQ numbers', () => {
+  it('DERIVED: `irq 15: nobody cared` in dom0 is an error mapped to hwirq 34 (rtc-pl031) via /proc/interrupts', () => {
+    // Rendered from kernel/irq/spurious.c (linux-console-reference §4.7) and appended to the healthy capture.
+    const t = text(HEALTHY) + [
+      '[   40.100000] irq 15: nobody cared (try booting with the "irqpoll" option)',
+      '[   40.100010] CPU: 0 PID: 0 Comm: swapper/0 Not tainted 6.1.0-56-arm64 #1  Debian 6.1.192-2',
+      '[   40.100020] Hardware name: linux,dummy-virt (DT)',
+      '[   40.100030] Call trace:',
+      '[   40.100040]  dump_backtrace+0x0/0x1a0',
+      '[   40.100050]  note_interrupt+0x2f4/0x3c0',
+      '[   40.100060] handlers:',
+      '[   40.100070] [<000000003a1b2c3d>] pl031_interrupt',
+      '[   40.100080] Disabling IRQ #15',
+      '/ # ',
+    ].join('\r\n') + '\r\n';
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'linux-reports')!;
+    expect(f).toMatchObject({ severity: 'error', irq: 34, domain: 0 });
+    expect(f.title).toMatch(/nobody cared/);
+    expect(f.title).toMatch(/rtc-pl031/);
+  });
+
+  it('DERIVED: a soft lockup with the hard-IRQ table names the storming interrupt', () => {
+    // The real arm64 lines quoted in linux-console-reference §4.4, with irq#11 (dom0's arch_timer row), appended to the healthy capture.
+    const t = text(HEALTHY) + [
+      '[ 2987.488075] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [kworker/1:1:214]',
+      '[ 2987.488607] CPU#1 Utilization every 4s during lockup:',
+      '[ 2987.488941] \t#1:   0% system,\t  0% softirq,\t100% hardirq,\t  0% idle',
+      '[ 2987.491034] CPU#1 Detect HardIRQ Time exceeds 50%. Most frequent HardIRQs:',
+      '[ 2987.491493] \t#1: 330985    \tirq#11',
+      '[ 2987.491743] \t#2: 5000      \tirq#12',
+      '[ 2987.492000] Modules linked in:',
+      '[ 2987.492100] CPU: 1 PID: 214 Comm: kworker/1:1 Not tainted 6.1.0-56-arm64 #1',
+      '[ 2987.492200] Call trace:',
+      '[ 2987.492300]  do_idle+0x0/0x10',
+      '/ # ',
+    ].join('\r\n') + '\r\n';
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'linux-reports')!;
+    expect(f).toMatchObject({ severity: 'error', domain: 0, vcpu: 1 });
+    expect(f.title).toMatch(/soft lockup on CPU1/);
+    expect(f.title).toMatch(/irq 11 \(arch_timer\)/);
+    expect(f.irq).toBe(27); // Linux irq 11 is GIC INTID 27 in dom0's /proc/interrupts
+  });
+});
+
+describe('robustness', () => {
+  it('empty input', () => {
+    expect(diagnoseInterrupts({ events: [] }).findings).toEqual([]);
+    expect(analyzeLog('').findings).toEqual([]);
+    expect(analyzeLog(Buffer.alloc(0)).summary.qDumps).toBe(0);
+  });
+
+  it('garbage: random bytes and malformed events do not throw', () => {
+    const junk = Buffer.from(Array.from({ length: 20000 }, (_, i) => (i * 7919 + 13) % 256));
+    expect(() => analyzeLog(junk)).not.toThrow();
+    const bad = [
+      { kind: 'xen.gic.lrs', console: 'x', firstSeq: 1, lastSeq: 1, ts: 0, data: { vcpu: 'x', inflight: 'no' } },
+      { kind: 'xen.gic.lrs', console: 'x', firstSeq: 2, lastSeq: 2, ts: 0, data: { vcpu: 0, inflight: [{ irq: 27, lr: 255 }, null], lrs: [null] } },
+      { kind: 'linux.interrupts', console: 'x', firstSeq: 3, lastSeq: 3, ts: 0, data: { rows: [{ irq: '11' }, null] } },
+      { kind: 'xen.debugkey', console: 'x', firstSeq: 4, lastSeq: 4, ts: 0, data: {} },
+      null,
+      { kind: 'xen.vgic.unhandled', console: 'x', firstSeq: 5, lastSeq: 5, ts: 0, data: {} },
+    ] as never[];
+    expect(() => diagnoseInterrupts({ events: bad, lines: [null, { seq: 'a' }] as never[] })).not.toThrow();
+  });
+
+  it('only the last boot counts: a healthy boot after the scenario has no error, the scenario after a healthy boot does', () => {
+    const a = analyzeLog(text(SCENARIO) + text(HEALTHY));
+    expect(errors(a)).toEqual([]);
+    const b = analyzeLog(text(HEALTHY) + text(SCENARIO));
+    expect(b.findings[0]).toMatchObject({ severity: 'error', irq: 27, domain: 0, vcpu: 1 });
+    expect(b.findings[0].evidence.every((e) => e.firstSeq > 661)).toBe(true);
+    // allBoots looks at everything.
+    expect(errors(analyzeLog(text(SCENARIO) + text(HEALTHY), { allBoots: true })).length).toBeGreaterThan(0);
+  });
+
+  it('events of another boot only (the board rebooted, the new boot has printed nothing relevant yet)', () => {
+    const evs = decodeText(text(SCENARIO) + '(XEN) Xen version 4.17.7 (pkg@x) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026\r\n');
+    expect(errors(diagnoseInterrupts({ events: evs }))).toEqual([]);
+  });
+});

@@ -1,0 +1,41 @@
+// The silence watch: dom0 quiet during boot, or while a typed command runs, suggests the
+// interrupt diagnosis once per silence.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestServer } from '../helpers/sockets.js';
+import { sleep, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+let t: TestDaemon | undefined;
+let srv: TestServer | undefined;
+afterEach(async () => { await t?.stop(); await srv?.close(); t = srv = undefined; });
+
+async function setup(watchSeconds: number) {
+  srv = new TestServer({ port: 0 });
+  await srv.listen();
+  t = await startDaemon({ auth: { anonymous: 'operator' }, consoles: [{ id: 'b', source: { type: 'tcp', host: '127.0.0.1', port: srv.port }, diagnose: { watchSeconds } }] });
+  for (let i = 0; i < 100 && srv.connections.length === 0; i++) await sleep(10);
+  return srv.connections[0];
+}
+
+const suggestions = async () => (await (await fetch(`${t!.url}/api/v1/consoles/b/events?kind=diagnosis.suggested`)).json() as { events: Array<{ data: any }> }).events;
+
+describe('silence watch', () => {
+  it('suggests the diagnosis when dom0 stops printing during boot, once', async () => {
+    const sock = await setup(2);
+    sock.write('(XEN) Xen version 4.17.7 (pkg@x) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026\r\n');
+    sock.write('[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x411fd070]\r\n');
+    sock.write('[    1.000000] some driver probing\r\n');
+    await sleep(3500);
+    const s = await suggestions();
+    expect(s.length).toBe(1);
+    expect(s[0].data).toMatchObject({ reason: 'dom0 stopped printing during boot', lastDom0Seq: 3 });
+  });
+
+  it('says nothing once the boot reached a shell prompt and nobody is waiting', async () => {
+    const sock = await setup(1);
+    sock.write('(XEN) Xen version 4.17.7 (pkg@x) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026\r\n');
+    sock.write('[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x411fd070]\r\n');
+    sock.write('[    2.000000] Run /init as init process\r\n/ # ');
+    await sleep(2500);
+    expect(await suggestions()).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+// The missing interrupt, reproduced on real Xen: dom0 (GICv2, iomem=relaxed) writes
+// GICD_ICENABLER0 bit 27 through its vGIC with devmem, disabling the virtual timer PPI for the
+// vCPU it runs on; `sleep 1` never returns. The active diagnosis must name interrupt 27, the
+// virtual timer, on that vCPU, as its top finding, with evidence lines; and `xenuart diagnose
+// --file` on the saved log must give the same top finding.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startXenBoard, isXenBoardAvailable, type XenBoard } from './helpers/xen-board.js';
+import { startDaemon, sleep, type TestDaemon } from '../helpers/daemon.js';
+import { BIN, REPO } from '../helpers/child-daemon.js';
+
+const run = promisify(execFile);
+const OP = 'operator-token-diag';
+let dir: string;
+let board: XenBoard;
+let t: TestDaemon;
+
+async function api(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(t.url + p, {
+    method,
+    headers: { authorization: `Bearer ${OP}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function waitForLine(re: RegExp, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const r = await api('GET', '/api/v1/consoles/xen/lines?limit=100000');
+    if (r.json.lines.some((l: any) => re.test(l.text))) return;
+    await sleep(250);
+  }
+  throw new Error(`no line matching ${re}`);
+}
+
+beforeAll(async () => {
+  if (!isXenBoardAvailable() && process.env.CI) throw new Error('the Xen board is not set up: run scripts/xen-qemu-board setup');
+  dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-diag-'));
+  board = await startXenBoard({ dir, gic: 2, dom0Args: 'iomem=relaxed' });
+  t = await startDaemon({
+    auth: { tokens: [{ name: 'otto', token: OP, role: 'operator' }] },
+    consoles: [{ id: 'xen', source: { type: 'unix', path: board.socketPath }, xen: { keysPerMinute: 1000, quietMs: 1000, answerTimeoutMs: 8000 } }],
+  });
+  await waitForLine(/^\/ # /, 240_000);
+  await sleep(1000);
+}, 300_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await board?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('missing interrupt on real Xen', () => {
+  let top: any;
+  it('the active diagnosis names the virtual timer, irq 27, on the stalled vCPU', async () => {
+    expect((await api('POST', '/api/v1/consoles/xen/lease', {})).status).toBe(200);
+    expect((await api('POST', '/api/v1/consoles/xen/input', { data: 'devmem 0x08000180 32 0x08000000\r' })).status).toBe(200);
+    await sleep(500);
+    expect((await api('POST', '/api/v1/consoles/xen/input', { data: 'sleep 1; echo woke up\r' })).status).toBe(200);
+    await sleep(3000);
+    const r = await api('POST', '/api/v1/consoles/xen/diagnose/interrupts', { seconds: 3 });
+    expect(r.status).toBe(200);
+    top = r.json.findings[0];
+    expect(top).toMatchObject({ severity: 'error', irq: 27, domain: 0 });
+    expect(top.title + ' ' + top.explanation).toMatch(/virtual timer/i);
+    // The vCPU named is the one whose q dumps hold irq 27 in flight.
+    const lrs = (await api('GET', `/api/v1/consoles/xen/events?kind=xen.gic.lrs&from=${r.json.run.firstSeq}`)).json.events as Array<{ data: any }>;
+    const stuck = lrs.filter((e) => e.data.inflight.some((x: any) => x.irq === 27 && x.lr === 255)).map((e) => e.data.vcpu);
+    expect(stuck.length).toBeGreaterThanOrEqual(2);
+    expect(top.vcpu).toBe(stuck[0]);
+    // Evidence points at real lines, including an `Inflight irq=27` line.
+    const texts: string[] = [];
+    for (const e of top.evidence) {
+      const ls = (await api('GET', `/api/v1/consoles/xen/lines?from=${e.firstSeq}&to=${e.lastSeq}`)).json.lines;
+      texts.push(...ls.map((l: any) => l.text));
+    }
+    expect(texts.some((x) => /Inflight irq=27 lr=255/.test(x))).toBe(true);
+    // dom0 really is stuck: `woke up` never came.
+    expect((await api('GET', `/api/v1/consoles/xen/lines?q=${encodeURIComponent('woke up')}`)).json.lines.filter((l: any) => /^woke up$/.test(l.text))).toEqual([]);
+  }, 300_000);
+
+  it('xenuart diagnose --file on the saved log gives the same top finding', async () => {
+    const rt = t.d.consoles.get('xen')!;
+    const file = path.join(dir, 'scenario.log');
+    writeFileSync(file, rt.store.rawRange(rt.store.rawStart, rt.store.rawOffset));
+    const { stdout } = await run(process.execPath, [BIN, 'diagnose', '--file', file, '--json'], { cwd: REPO });
+    const f = JSON.parse(stdout).findings[0];
+    expect(f).toMatchObject({ severity: 'error', irq: top.irq, domain: top.domain, vcpu: top.vcpu });
+  }, 60_000);
+});
