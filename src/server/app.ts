@@ -12,7 +12,8 @@ import { Auth, authHook } from './auth.js';
 import { createMetrics } from './metrics.js';
 import { consoleRoutes } from './routes/consoles.js';
 import { streamRoutes } from './routes/stream.js';
-import { controlRoutes } from './routes/control.js';
+import { webRoutes } from './routes/web.js';
+import { controlRoutes, diagnoseRoutes } from './routes/control.js';
 import { PROTOCOL_VERSION } from '../protocol/messages.js';
 
 export async function buildApp(d: Daemon): Promise<FastifyInstance> {
@@ -73,6 +74,8 @@ export async function buildApp(d: Daemon): Promise<FastifyInstance> {
 
   await app.register(consoleRoutes(d));
   await app.register(streamRoutes(d));
+  await app.register(webRoutes(d));
   await app.register(controlRoutes(d));
+  await app.register(diagnoseRoutes(d));
   return app;
 }
