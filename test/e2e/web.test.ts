@@ -172,8 +172,13 @@ describe.skipIf(!available)('web page in Chromium', () => {
     expect(await page.getAttribute('[data-testid=lease-take]', 'title')).toMatch(/operator/);
 
     // Forced: enable the button in the DOM and click; the daemon refuses over the WebSocket.
-    await q.evaluate((b) => (b as unknown as { removeAttribute(n: string): void }).removeAttribute('disabled'));
-    await q.click();
+    // In one step: the panel re-renders as events arrive, which would restore `disabled` between
+    // an attribute change and a separate click.
+    await q.evaluate((b) => {
+      const el = b as unknown as { removeAttribute(n: string): void; click(): void };
+      el.removeAttribute('disabled');
+      el.click();
+    });
     await page.locator('[data-testid=key-error]').waitFor({ timeout: 10_000 });
     expect(await page.textContent('[data-testid=key-error]')).toMatch(/refused: .*operator/);
     // And over REST.
