@@ -374,6 +374,19 @@ export function irqLabel(ctx: Ctx, irq: number): string {
 
 export const vcpuName = (domain: number, vcpu: number): string => `d${domain}v${vcpu}`;
 
+/** Every (domain, vCPU) of the q dumps, in order of first appearance, with its snapshot in each dump that has it. */
+export function vcpuSeries(ctx: Ctx): Array<{ domain: number; vcpu: number; series: Array<{ dump: QDump; snap: VcpuSnap }> }> {
+  const keys = new Map<string, { domain: number; vcpu: number }>();
+  for (const d of ctx.dumps) for (const v of d.vcpus) keys.set(`${v.domain}.${v.vcpu}`, { domain: v.domain, vcpu: v.vcpu });
+  return [...keys.values()].map(({ domain, vcpu }) => ({
+    domain,
+    vcpu,
+    series: ctx.dumps
+      .map((dump) => ({ dump, snap: dump.vcpus.find((v) => v.domain === domain && v.vcpu === vcpu) }))
+      .filter((x): x is { dump: QDump; snap: VcpuSnap } => !!x.snap),
+  }));
+}
+
 /** Merge evidence ranges that touch or overlap; keep notes of the first. */
 export function mergeEvidence(ev: Evidence[]): Evidence[] {
   const s = ev.filter((e) => Number.isFinite(e.firstSeq) && Number.isFinite(e.lastSeq)).slice().sort((a, b) => a.firstSeq - b.firstSeq);

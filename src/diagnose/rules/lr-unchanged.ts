@@ -5,17 +5,12 @@
 // (Xen does not clear a freed LR, so stale values there mean nothing), and the saved LRs of a vCPU
 // running at the time of the dump (`[has=T]`) are stale copies, so both are skipped. A pending LR
 // stuck behind an active one of equal or higher priority is a consequence: a warning under it.
-import { irqLabel, vcpuName, type Ctx, type Evidence, type LrEntry, type QDump, type RankedFinding, type VcpuSnap } from '../analyze-context.js';
+import { vcpuSeries, irqLabel, vcpuName, type Ctx, type Evidence, type LrEntry, type QDump, type RankedFinding, type VcpuSnap } from '../analyze-context.js';
 
 export function lrUnchanged(ctx: Ctx): RankedFinding[] {
   const out: RankedFinding[] = [];
   if (ctx.dumps.length < 2) return out;
-  const keys = new Map<string, { domain: number; vcpu: number }>();
-  for (const d of ctx.dumps) for (const v of d.vcpus) keys.set(`${v.domain}.${v.vcpu}`, { domain: v.domain, vcpu: v.vcpu });
-  for (const { domain, vcpu } of keys.values()) {
-    const series = ctx.dumps
-      .map((dump) => ({ dump, snap: dump.vcpus.find((v) => v.domain === domain && v.vcpu === vcpu) }))
-      .filter((x): x is { dump: QDump; snap: VcpuSnap } => !!x.snap);
+  for (const { domain, vcpu, series } of vcpuSeries(ctx)) {
     if (series.length < 2) continue;
     const latest = series.at(-1)!.snap;
     if (latest.running) continue;

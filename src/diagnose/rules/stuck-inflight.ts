@@ -8,20 +8,14 @@
 //   entry to the guest; seen in two dumps it means the vCPU never gets back into the guest (blocked:
 //   the interrupt is masked by the vCPU's priority mask / an active higher-priority interrupt) or
 //   all LRs stay occupied.
-import { irqLabel, vcpuName, type Ctx, type Evidence, type QDump, type RankedFinding, type VcpuSnap } from '../analyze-context.js';
+import { vcpuSeries, irqLabel, vcpuName, type Ctx, type Evidence, type QDump, type RankedFinding, type VcpuSnap } from '../analyze-context.js';
 
 interface Occurrence { dump: QDump; snap: VcpuSnap; pending: boolean }
 
 export function stuckInflight(ctx: Ctx): RankedFinding[] {
   const out: RankedFinding[] = [];
   if (ctx.dumps.length === 0) return out;
-  // All (domain, vcpu) seen, in dump order.
-  const keys = new Map<string, { domain: number; vcpu: number }>();
-  for (const d of ctx.dumps) for (const v of d.vcpus) keys.set(`${v.domain}.${v.vcpu}`, { domain: v.domain, vcpu: v.vcpu });
-  for (const { domain, vcpu } of keys.values()) {
-    const series = ctx.dumps
-      .map((dump) => ({ dump, snap: dump.vcpus.find((v) => v.domain === domain && v.vcpu === vcpu) }))
-      .filter((x): x is { dump: QDump; snap: VcpuSnap } => !!x.snap);
+  for (const { domain, vcpu, series } of vcpuSeries(ctx)) {
     const latest = series.at(-1)!;
     for (const inf of latest.snap.inflight) {
       if (inf.lr !== 255) continue;
