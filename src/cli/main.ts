@@ -27,6 +27,13 @@ function fail(e: unknown): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `xenuart tail demo --follow | head`: the reader went away. Stop quietly, as cat and grep do.
+  for (const out of [process.stdout, process.stderr]) {
+    out.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const program = new Command();
   program.name('xenuart').description('Serial console debug server for Xen on ARM').showHelpAfterError();
 

@@ -50,6 +50,19 @@ describe('xenuart CLI', () => {
     expect(out.split('\n').length).toBeGreaterThanOrEqual(20);
   });
 
+  it('tail --follow into a pipe that closes (| head) exits 0 without a stack trace', async () => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" tail demo --follow --from 1 | head -n 5`], { env: { ...process.env, XENUART_URL: d.url } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    // The replay keeps printing, so the writer meets the closed pipe soon after head exits.
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(out.split('\n').filter(Boolean)).toHaveLength(5);
+    expect(err).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+
   it('tail --json prints protocol messages', async () => {
     const { stdout } = await xenuart(['tail', 'demo', '--from', '1', '--json', '--url', d.url]);
     const msgs = stdout.trim().split('\n').map((l) => JSON.parse(l));
