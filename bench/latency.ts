@@ -8,7 +8,45 @@ import { startDaemon } from './daemon.js';
 import { fmt, now, percentile, sleep } from './lib.js';
 import type { Row } from './run.js';
 
+/**
+ * The floor under the daemon's figure: the same socat PTY pair and serialport, read directly in
+ * this process (no daemon, no store, no WebSocket), same line and pace.
+ */
+async function ptyBaseline(dir: string): Promise<{ p50: number; p99: number }> {
+  const { SerialPort } = await import('serialport');
+  const dev = path.join(dir, 'base-dev');
+  const far = path.join(dir, 'base-far');
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${far}`], { stdio: 'ignore' });
+  for (let i = 0; i < 500 && !(fs.existsSync(dev) && fs.existsSync(far)); i++) await sleep(10);
+  const farFd = fs.openSync(far, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  const port = new SerialPort({ path: dev, baudRate: 4000000 });
+  const sent = new Map<number, number>();
+  const lat: number[] = [];
+  let buf = '';
+  port.on('data', (c: Buffer) => {
+    const t = now();
+    buf += c.toString('latin1');
+    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+      const m = /^L(\d+) /.exec(buf.slice(0, i));
+      if (m && sent.has(Number(m[1]))) lat.push(t - sent.get(Number(m[1]))!);
+    }
+  });
+  await sleep(300);
+  for (let k = 1; k <= 2000; k++) {
+    sent.set(k, now());
+    fs.writeSync(farFd, `L${k} (XEN) a typical console line of about eighty characters, paced 5 ms\n`);
+    await sleep(5);
+  }
+  await sleep(300);
+  await new Promise<void>((r) => port.close(() => r()));
+  fs.closeSync(farFd);
+  socat.kill();
+  const s = lat.sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99) };
+}
+
 export async function benchLatency(dir: string): Promise<Row[]> {
+  const base = await ptyBaseline(dir);
   const dev = path.join(dir, 'tty-dev');
   const far = path.join(dir, 'tty-far');
   const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${far}`], { stdio: 'ignore' });
@@ -51,6 +89,7 @@ export async function benchLatency(dir: string): Promise<Row[]> {
   rows.push({ section: 'latency', metric: 'PTY->WS p50, 1 line / 5 ms (ms)', value: fmt(percentile(s, 50), 3) });
   rows.push({ section: 'latency', metric: 'PTY->WS p99, 1 line / 5 ms (ms)', value: fmt(percentile(s, 99), 3), target: '< 2' });
   rows.push({ section: 'latency', metric: 'lines received of 2000', value: String(lat.length) });
+  rows.push({ section: 'latency', metric: 'floor: socat PTY -> serialport, no daemon, p50 / p99 (ms)', value: `${fmt(base.p50, 3)} / ${fmt(base.p99, 3)}` });
   // 2) flat out: 20000 lines as fast as the PTY takes them
   lat.length = 0;
   const t0 = now();
