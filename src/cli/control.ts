@@ -84,8 +84,32 @@ export function registerControl(program: Command, opts: (o: { url?: string }) =>
     });
 }
 
-function eventBrief(e: { kind: string; data: Record<string, unknown> }): string {
+export function eventBrief(e: { kind: string; data: Record<string, unknown> }): string {
   const d = e.data;
   const pick = ['cpu', 'vcpu', 'domain', 'mode', 'pcSymbol', 'message', 'key', 'description', 'target', 'interrupts'];
-  return pick.filter((k) => d[k] !== undefined && typeof d[k] !== 'object').map((k) => `${k}=${String(d[k]).slice(0, 60)}`).join(' ');
+  const head = pick.filter((k) => d[k] !== undefined && typeof d[k] !== 'object').map((k) => `${k}=${String(d[k]).slice(0, 60)}`).join(' ');
+  return head + eventDetail(e).map((l) => `\n     ${l}`).join('');
+}
+
+/** The decoded content a person reads first: each LR of a `q` dump, the ESR of a register dump. */
+function eventDetail(e: { kind: string; data: Record<string, unknown> }): string[] {
+  const d = e.data;
+  if (e.kind === 'xen.gic.lrs') {
+    type Lr = { index: number; state: string; virq: number; pirq?: number; hw: boolean; priority: number; group?: number };
+    const out = ((d.lrs as Lr[] | undefined) ?? [])
+      .filter((l) => l.state !== 'invalid' || l.virq !== 0)
+      .map((l) => `LR${l.index}: ${l.state.padEnd(14)} vIRQ ${String(l.virq).padEnd(5)}${l.hw ? ` HW pIRQ ${l.pirq}` : ''} prio ${l.priority}${l.group !== undefined ? ` group ${l.group}` : ''}`);
+    for (const x of (d.inflight as Array<{ irq: number; lr: number }> | undefined) ?? []) out.push(`inflight irq ${x.irq} ${x.lr === 255 ? 'in no LR' : `in LR${x.lr}`}`);
+    for (const irq of (d.pending as number[] | undefined) ?? []) out.push(`pending irq ${irq} (not yet in an LR)`);
+    return out;
+  }
+  if (e.kind === 'xen.regs') {
+    const esr = d.esr as { ecName?: string; ec?: number; il?: number; iss?: string | number } | undefined;
+    const regs = d.regs as Record<string, string> | undefined;
+    const out: string[] = [];
+    if (regs) out.push(['PC', 'LR', 'SP', 'CPSR'].filter((k) => regs[k]).map((k) => `${k} ${regs[k]}`).join('  '));
+    if (esr?.ecName) out.push(`${regs?.ESR_EL2 !== undefined ? 'ESR_EL2' : 'HSR'}: ${esr.ecName}${esr.il !== undefined ? `, IL=${esr.il}` : ''}${esr.iss !== undefined ? `, ISS ${typeof esr.iss === 'number' ? '0x' + esr.iss.toString(16) : esr.iss}` : ''}`);
+    return out;
+  }
+  return [];
 }

@@ -48,7 +48,15 @@ export function registerDiagnose(program: Command, opts: (o: { url?: string }) =
           ? await apiCall<{ findings: Finding[] }>(opts(o), 'GET', path)
           : await apiCall<{ findings: Finding[] }>(opts(o), 'POST', path, { seconds: o.seconds, ...(o.proc ? { proc: true } : {}) });
         if (o.json) { console.log(JSON.stringify(r, null, 2)); return; }
-        process.stdout.write(printFindings(r.findings));
+        // Show the evidence itself, as the offline mode does: the first lines of each range.
+        const text = new Map<number, string>();
+        const ranges = r.findings.flatMap((f) => f.evidence).slice(0, 40);
+        await Promise.all(ranges.map(async (e) => {
+          const to = Math.min(e.lastSeq, e.firstSeq + 3);
+          const got = await apiCall<{ lines: Array<{ seq: number; text: string }> }>(opts(o), 'GET', `/api/v1/consoles/${encodeURIComponent(id)}/lines?from=${e.firstSeq}&to=${to}`).catch(() => ({ lines: [] }));
+          for (const l of got.lines) text.set(l.seq, l.text);
+        }));
+        process.stdout.write(printFindings(r.findings, (seq) => text.get(seq)));
       } catch (e) {
         fail(e);
       }

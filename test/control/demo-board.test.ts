@@ -54,6 +54,22 @@ describe('demo board', () => {
     expect(stderr).toBe('');
   });
 
+  it('prints the decoded content of an answer: each LR of q, PC/ESR of d', async () => {
+    const q = (await run(process.execPath, [BIN, 'key', 'demo', 'q', '--url', d.url], { cwd: REPO })).stdout;
+    // qemu gicv3 keys log: VCPU_LR[1]=10a000000000001b on d0v0 is vIRQ 27 (the virtual timer), invalid, prio 0xa0, group 1.
+    expect(q).toMatch(/-- xen\.gic\.lrs \[\d+\.\.\d+\] vcpu=0 domain=0\n\s+LR0: invalid\s+vIRQ 1\s+prio 160 group 1\n\s+LR1: invalid\s+vIRQ 27\s+prio 160 group 1/);
+    const dd = (await run(process.execPath, [BIN, 'key', 'demo', 'd', '--url', d.url], { cwd: REPO })).stdout;
+    expect(dd).toMatch(/-- xen\.regs .*cpu=0 .*idle_loop.*\n\s+PC 000000000025b0c8  LR 000000000025b084 .*\n\s+ESR_EL2: Trapped WFI\/WFE, IL=1, ISS 0x1e00000/);
+  });
+
+  it('`xenuart diagnose --passive` shows the evidence lines themselves', async () => {
+    const out = (await run(process.execPath, [BIN, 'diagnose', 'demo', '--passive', '--url', d.url], { cwd: REPO })).stdout;
+    const m = /evidence: lines (\d+)\.\.\d+.*\n\s+(\d+): (.*)/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(m![2]).toBe(m![1]);
+    expect(m![3]).toMatch(/^\(XEN\) d0v\d: vGIC/);
+  });
+
   it('answers 0 (dom0 vCPUs) and r (run queues, no header)', async () => {
     const { stdout } = await run(process.execPath, [BIN, 'key', 'demo', '0r', '--url', d.url], { cwd: REPO });
     expect(stdout).toMatch(/== '0' dumping Dom0's registers/);
