@@ -201,4 +201,55 @@ describe.skipIf(!available)('web page in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'console-narrow-full.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it('search jumps to a line; typing needs the lease; with input on Xen the guard keeps keystrokes back', async () => {
+    const { page, errors } = await open(1280, 800, T.op);
+    await page.goto(`${t.url}/#demo`);
+    await page.locator('[data-testid=role][data-role=operator]').waitFor();
+    await until('history lines', async () => (await lastSeq(page)) > 0);
+    const audits = async (): Promise<Array<{ action: string; text?: string }>> =>
+      ((await (await fetch(`${t.url}/api/v1/consoles/demo/events?kind=audit`, { headers: { authorization: `Bearer ${T.op}` } })).json()) as { events: Array<{ data: { action: string; text?: string } }> }).events.map((e) => e.data);
+
+    // Search the history, jump to a hit: the terminal shows that line.
+    await page.fill('[data-testid=search-input]', 'Freed 348kB init memory');
+    await page.click('[data-testid=search-button]');
+    const hit = page.locator('[data-testid=search-results] .hit').first();
+    await hit.waitFor({ timeout: 10_000 });
+    const seq = Number(await hit.getAttribute('data-seq'));
+    await hit.click();
+    await until('the jump to the hit', async () => (await statusText(page)).startsWith(`at line ${seq}`));
+    expect(await termText(page)).toMatch(/Freed 348kB init memory/);
+    await page.click('[data-testid=follow]');
+    await until('following again', async () => /^live/.test(await statusText(page)));
+
+    // Without the lease, typing sends nothing.
+    const before = (await audits()).filter((a) => a.action === 'input').length;
+    await page.click('[data-testid=terminal]');
+    await page.keyboard.type('ls');
+    await page.waitForTimeout(300);
+    expect((await audits()).filter((a) => a.action === 'input').length).toBe(before);
+
+    // With it, keystrokes reach the console (each is an audited input; `text` is JSON-quoted).
+    await page.click('[data-testid=lease-take]');
+    await until('the lease', async () => (await page.textContent('[data-testid=lease-holder]')) === 'you');
+    await page.click('[data-testid=terminal]');
+    await page.keyboard.type('echo web');
+    await until('the typed input', async () => (await audits()).filter((a) => a.action === 'input').map((a) => JSON.parse(a.text ?? '""') as string).join('') === 'echo web');
+
+    // CTRL-a three times moves input to Xen; then a typed letter would be a debug key: the page
+    // holds it back and shows the guard, and nothing is sent.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Control+a');
+    await page.locator('[data-testid=focus-guard]').waitFor({ state: 'visible', timeout: 10_000 });
+    const n = (await audits()).filter((a) => a.action === 'input').length;
+    await page.click('[data-testid=terminal]');
+    await page.keyboard.type('R');
+    await page.waitForTimeout(300);
+    expect((await audits()).filter((a) => a.action === 'input').length).toBe(n);
+    // The guard's button switches input back to DOM0.
+    await page.click('[data-testid=focus-guard] button');
+    await page.locator('[data-testid=focus-guard]').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.click('[data-testid=lease-release]');
+    await until('the lease released', async () => (await page.textContent('[data-testid=lease-holder]')) === 'free');
+    expect(errors).toEqual([]);
+  });
 });
