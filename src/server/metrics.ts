@@ -5,7 +5,9 @@ import type { Daemon } from './daemon.js';
 
 export function createMetrics(d: Daemon): client.Registry {
   const reg = new client.Registry();
-  client.collectDefaultMetrics({ register: reg, prefix: 'xenuart_process_' });
+  // Event-loop delay sampled every 1 ms (default 10 ms): a stall of a few ms is what a reader of
+  // a live console feels, so the p99 has to resolve it.
+  client.collectDefaultMetrics({ register: reg, prefix: 'xenuart_process_', eventLoopMonitoringPrecision: 1 });
   const counter = (name: string, help: string, read: (id: string) => number) => {
     const last = new Map<string, number>();
     new client.Counter({
