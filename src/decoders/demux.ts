@@ -236,6 +236,6 @@ export function demuxInto(input: InputLine, out: TaggedLine[]): 1 | 2 {
 /** Tag one framed line: one tagged line, or two for a glued line (see demuxInto). Never throws. */
 export function demux(input: InputLine): TaggedLine[] {
   const out: TaggedLine[] = [];
-  const n = demuxInto(input, out);
-  return n === 1 ? [out[0]] : out;
+  demuxInto(input, out);
+  return out;
 }

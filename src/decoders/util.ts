@@ -23,18 +23,12 @@ export function inRangeset(ranges: Array<[number, number]>, n: number): boolean 
   return ranges.some(([lo, hi]) => n >= lo && n <= hi);
 }
 
-/** A hex string (with or without 0x, any width) as a BigInt; undefined when not hex. */
-export function hexBig(s: string): bigint | undefined {
-  const t = s.trim().replace(/^0x/i, '');
-  if (!/^[0-9a-fA-F]{1,16}$/.test(t)) return undefined;
-  return BigInt('0x' + t);
-}
-
-const HEX16 = /^[0-9a-fA-F]{1,16}$/;
+/** 1 to 16 hex digits: a register or address as Xen prints it (after trim and `0x`). */
+export const HEX16 = /^[0-9a-fA-F]{1,16}$/;
 
 /**
- * A hex string (with or without 0x, any width up to 16 digits; the inputs hexBig accepts) as its
- * high and low 32-bit halves, or undefined when not hex. Plain numbers: much cheaper than BigInt.
+ * A hex string (with or without 0x, up to 16 digits) as its high and low 32-bit halves, or
+ * undefined when not hex. Plain numbers: much cheaper than BigInt.
  */
 export function hexHalves(s: string): [hi: number, lo: number] | undefined {
   const t = s.trim().replace(/^0x/i, '');
@@ -42,11 +36,6 @@ export function hexHalves(s: string): [hi: number, lo: number] | undefined {
   const n = t.length;
   if (n <= 8) return [0, parseInt(t, 16)];
   return [parseInt(t.slice(0, n - 8), 16), parseInt(t.slice(n - 8), 16)];
-}
-
-/** Bits [hi:lo] of a value. */
-export function bits(v: bigint, hi: number, lo: number): number {
-  return Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
 }
 
 /** JavaScript regex `\s` (without the `u` flag): the characters String.prototype.trim removes. */

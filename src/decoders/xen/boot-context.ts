@@ -1,6 +1,6 @@
 // State shared by the sub-decoders of the xen-platform family (one instance per console).
 import type { DecodedEvent } from '../types.js';
-import { code } from '../util.js';
+import { code, HEX16 } from '../util.js';
 
 export class PlatformContext {
   /** GIC version learned from this boot's `GICv2/GICv3 initialization` block. */
@@ -16,8 +16,6 @@ export class PlatformContext {
 export function lineEvent(kind: string, seq: number, ts: number, data: Record<string, unknown>): DecodedEvent {
   return { kind, firstSeq: seq, lastSeq: seq, ts, data };
 }
-
-const HEX16 = /^[0-9a-fA-F]{1,16}$/;
 
 /** `0x` + lowercase hex without leading zeros, from a printed address (`0x00000008000000`, `0000000008000000`). */
 export function normAddr(s: string): string | undefined {

@@ -12,7 +12,7 @@
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
-import { parseXenVersion, type XenVersion } from './boot-version.js';
+import { parseXenVersion } from './boot-version.js';
 import { code } from '../util.js';
 
 export interface Milestone {
@@ -66,8 +66,7 @@ interface Boot {
   promptArmed: boolean;
   progressed: boolean;
   emitted: boolean;
-  /** The boot's fields in the order they were learnt (a Map: no dynamic-key object stores per line). */
-  data: Map<string, unknown>;
+  data: Record<string, unknown>;
   milestones: Milestone[];
   names: Set<string>;
   /** Lines left to join onto a wrapped `Xen version` line. */
@@ -159,7 +158,7 @@ export class BootTimeline {
         else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
           const bb = this.boot;
-          if (bb && !bb.emitted) bb.data.set('domUs', ((bb.data.get('domUs') as number) ?? 0) + 1);
+          if (bb && !bb.emitted) bb.data.domUs = ((bb.data.domUs as number) ?? 0) + 1;
         }
         return;
       case 0x46: // F
@@ -259,20 +258,20 @@ export class BootTimeline {
     } else this.hooks.onNewBoot(emit);
     this.ctx.gicVersion = undefined;
     this.boot = this.newBoot(line, rank);
-    this.boot.data.set('startSeen', true);
+    this.boot.data.startSeen = true;
   }
 
   private newBoot(line: TaggedLine, rank: number): Boot {
     return {
       firstSeq: line.seq, ts: line.ts, rank, progressed: false, emitted: false, promptArmed: false,
-      data: new Map<string, unknown>([['startSeen', false]]), milestones: [], names: new Set(), versionCont: 0, maxSeq: line.seq,
+      data: { startSeen: false }, milestones: [], names: new Set(), versionCont: 0, maxSeq: line.seq,
     };
   }
 
   private set(key: string, value: unknown): void {
     const bt = this.boot;
-    if (!bt || bt.emitted || bt.data.get(key) !== undefined) return;
-    bt.data.set(key, value);
+    if (!bt || bt.emitted || bt.data[key] !== undefined) return;
+    bt.data[key] = value;
   }
 
   private version(text: string): void {
@@ -281,9 +280,9 @@ export class BootTimeline {
     const v = parseXenVersion(text);
     if (!v) return;
     if (bt.versionText === undefined) bt.versionText = text;
-    const incomplete = v.incomplete;
-    for (const k of Object.keys(v)) if (k !== 'incomplete') bt.data.set(k, v[k as keyof XenVersion]);
-    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.data.get('versionJoined')) { bt.versionCont = 5; bt.data.set('versionJoined', true); }
+    const { incomplete, ...rest } = v;
+    Object.assign(bt.data, rest);
+    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.data.versionJoined) { bt.versionCont = 5; bt.data.versionJoined = true; }
     if (!incomplete) bt.versionCont = 0;
   }
 
@@ -300,20 +299,11 @@ export class BootTimeline {
     if (bt.milestones.length >= MAX_MILESTONES) return;
     bt.names.add(name);
     if (!START.has(name)) bt.progressed = true;
-    // Plain copies rather than object spreads (this runs for every milestone).
-    const ms: Milestone = { name, seq: line.seq, ts: line.ts };
-    if (detail) for (const k in detail) ms[k] = detail[k];
+    const ms: Milestone = { name, seq: line.seq, ts: line.ts, ...(detail ?? {}) };
     bt.milestones.push(ms);
     if (line.seq > bt.maxSeq) bt.maxSeq = line.seq;
     if (name === 'init.freed' || name === 'dom0.kernel') bt.promptArmed = true;
-    // The event's copy: the same fields, then bootSeq (usually no detail: one literal).
-    let data: Record<string, unknown>;
-    if (detail) {
-      data = {};
-      for (const k in ms) data[k] = ms[k];
-      data.bootSeq = bt.firstSeq;
-    } else data = { name, seq: line.seq, ts: line.ts, bootSeq: bt.firstSeq };
-    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data });
+    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { ...ms, bootSeq: bt.firstSeq } });
   }
 
   private close(emit: Emit, reason: string | undefined, lastSeq: number): void {
@@ -321,9 +311,8 @@ export class BootTimeline {
     if (!bt || bt.emitted) return;
     bt.emitted = true;
     lastSeq = Math.max(lastSeq, bt.maxSeq, bt.firstSeq);
-    const data: Record<string, unknown> = {};
-    for (const [k, v] of bt.data) if (k !== 'versionJoined') data[k] = v;
-    data.milestones = bt.milestones;
+    const data: Record<string, unknown> = { ...bt.data, milestones: bt.milestones };
+    delete data.versionJoined;
     const ev: DecodedEvent = { kind: 'xen.boot', firstSeq: bt.firstSeq, lastSeq, ts: bt.ts, data };
     if (reason !== undefined) { ev.partial = true; ev.reason = `boot did not reach a prompt (${reason})`; }
     emit(ev);

@@ -43,13 +43,12 @@ export function parseXenVersion(body: string): XenVersion | undefined {
     i = j + 1;
   }
   if (groups.length) {
-    let by = -1;
-    for (let g = 0; g < groups.length; g++) if (RE_BY.test(groups[g])) { by = g; break; }
+    const by = groups.findIndex((g) => RE_BY.test(g));
     if (by >= 0) v.compileBy = groups[by];
     // The other groups: the compiler is the last, a distro build string the first.
-    const nRest = by >= 0 ? groups.length - 1 : groups.length;
-    if (nRest) v.compiler = groups[by === groups.length - 1 ? groups.length - 2 : groups.length - 1];
-    if (nRest > 1) v.distro = groups[by === 0 ? 1 : 0];
+    const rest = groups.filter((_, k) => k !== by);
+    if (rest.length) v.compiler = rest[rest.length - 1];
+    if (rest.length > 1) v.distro = rest[0];
   }
   const tail = s.slice(i).trim();
   const words = tail.split(RE_SPACES);

@@ -41,8 +41,14 @@ const HWDOM = /^Hardware Dom(\d+) (halted|crashed|shutdown)(?: \(unknown reason 
 const HWDOM_SOFT_RESET = /^Hardware domain (\d+) did unsupported soft reset, rebooting\.\s*$/;
 const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
 
-/** The literal starts of every line classify() recognises: one regex rejects the others. */
-const CLASSIFY_START = /^(?:\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at|version )|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from )/;
+/**
+ * The literal starts of the crash lines classify() recognises, but for `Xen version ` (a new boot),
+ * as regex source: crash.ts builds its own filter from the same list.
+ */
+export const CRASH_STARTS = String.raw`\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from `;
+
+/** Every line classify() recognises starts like this: one regex rejects the others. */
+const CLASSIFY_START = new RegExp(`^(?:${CRASH_STARTS}|Xen version )`);
 
 /** Recognise a line that starts (or belongs to the start of) a crash block. */
 export function classify(body: string): Start | undefined {

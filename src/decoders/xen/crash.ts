@@ -7,7 +7,7 @@
 // until the register dump that follows it closes, so the crash event can carry the dump's CPU, PC
 // and ESR, and the dump knows what triggered it. A panic links to the crash event right before it.
 import type { DecodedEvent, Emit, Family, TaggedLine } from '../types.js';
-import { classify, isAccessDesc, parseBadModeEsr, parseGuestTrap, parseWalkLine, splitGuestPrefix, type Start } from './crash-lines.js';
+import { CRASH_STARTS, classify, isAccessDesc, parseBadModeEsr, parseGuestTrap, parseWalkLine, splitGuestPrefix, type Start } from './crash-lines.js';
 import { Panic } from './crash-panic.js';
 import { Unwrapper, type Unwrapped } from './crash-unwrap.js';
 import { decodeEsr, decodeIss, type EsrInfo } from './esr.js';
@@ -44,7 +44,7 @@ const CAUSE_KINDS = new Set(['xen.bug', 'xen.assert', 'xen.trap', 'xen.abort', '
  * orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). One regex rejects most
  * Xen lines before any allocation.
  */
-const MAY_MATTER = /^(?:\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at|call trace:|stack trace from sp=)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware |Bad mode in |Panic on CPU |d|[a-z][\s\S]{0,78}?\.c:)/;
+const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z][\s\S]{0,78}?\.c:)`);
 
 const PLAIN_BOOT = /^(?: __ {2}__ {2,}| ?Xen \d+\.\d+[\w.+~-]*\s*$)/;
 

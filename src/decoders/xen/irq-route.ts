@@ -39,9 +39,6 @@ const RULES: Rule[] = [
   [/^irq (\d+) not connected to primary controller\. Connected to (\S+)/, (m) => ({ what: 'not-primary-controller', irq: +m[1], device: m[2], error: false })],
 ];
 
-// First characters the rules can start with: a cheap filter before any regex.
-const FIRST = new Set(['I', 'E', 't', 'i', 'd', 'U', 'T', 'u', 'A']);
-
 /**
  * Every line a rule can match starts like one of these (the rules' literal starts; `<device>: IRQ`
  * after a first word): one regex rejects almost every line before the rules are tried.
@@ -49,12 +46,8 @@ const FIRST = new Set(['I', 'E', 't', 'i', 'd', 'U', 'T', 'u', 'A']);
 const IRQ_START = /^(?:IRQ |ERROR: IRQ |the (?:IRQ|vIRQ )|invalid vIRQ |irq |Unable to |Unknown |Trying to free |unexpected IRQ |Allocating PPI |  - IRQ: |[IEtidUTuA][\s\S]*?: IRQ)/;
 
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
+  // (`  - IRQ: %u` is dt_dprintk, with CONFIG_DEVICE_TREE_DEBUG.)
   if (!IRQ_START.test(body)) return undefined;
-  const c = body.charAt(0);
-  if (c === ' ') {
-    // dt_dprintk `  - IRQ: %u` (CONFIG_DEVICE_TREE_DEBUG)
-    if (!body.startsWith('  - IRQ: ')) return undefined;
-  } else if (!FIRST.has(c)) return undefined;
   if (!/irq/i.test(body) && !body.includes('PPI')) return undefined;
   for (const [re, f] of RULES) {
     const m = re.exec(body);

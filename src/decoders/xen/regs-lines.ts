@@ -91,15 +91,6 @@ export function scanPairs(t: string): number {
   }
 }
 
-/** Parse `NAME: value` pairs of a register line (trimmed); undefined when the line is not one. */
-export function parsePairs(t: string): Array<[string, string]> | undefined {
-  const n = scanPairs(t);
-  if (n < 0) return undefined;
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < n; i++) out.push([pairNames[i], pairValues[i]]);
-  return out;
-}
-
 // §1.7 stacks and the call trace
 export const XEN_STACK = /^Xen stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const GUEST_STACK = /^Guest stack trace from sp=([0-9a-fA-F]+):?\s*$/;
@@ -112,7 +103,7 @@ const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
  * digits separated by whitespace. Same as
  * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, by hand.
  */
-export function isStackRow(t: string): boolean {
+function isStackRow(t: string): boolean {
   const n = t.length;
   if (n === 0) return false;
   let i = 0;
@@ -128,39 +119,15 @@ export function isStackRow(t: string): boolean {
   }
 }
 
-/** Append the words of a stack row (checked with isStackRow) to `into`, up to `max` words in all. */
-export function pushStackWords(t: string, into: string[], max: number): void {
-  const n = t.length;
-  let i = 0;
-  while (i < n) {
-    const w0 = i;
-    while (i < n && !isSpace(t.charCodeAt(i))) i++;
-    if (into.length < max) into.push(t.slice(w0, i));
-    while (i < n && isSpace(t.charCodeAt(i))) i++;
-  }
-}
+const WHITESPACE = /\s+/;
 
-const HEX_AND_SPACES = /^[0-9a-fA-F ]+$/;
-
-/**
- * Words of a stack row (`   000080002010fe90 00000000002766dc ...`, trimmed), or undefined.
- * Fast path: hex digits and single spaces only, split on the space (a builtin); rows with other
- * whitespace go through the exact scanner.
- */
+/** Words of a stack row (`   000080002010fe90 00000000002766dc ...`, trimmed), or undefined. */
 export function parseStackRow(t: string): string[] | undefined {
-  if (HEX_AND_SPACES.test(t)) {
-    const words = t.split(' ');
-    let ok = true;
-    for (let i = 0; i < words.length; i++) {
-      const n = words[i].length;
-      if (n !== 8 && n !== 16) { ok = false; break; }
-    }
-    if (ok) return words;
-  }
   if (!isStackRow(t)) return undefined;
-  const out: string[] = [];
-  pushStackWords(t, out, Infinity);
-  return out;
+  // Xen separates the words with one space: split on that (a builtin). Every piece being 8 or 16
+  // long then proves there was no other whitespace (a piece holding some would be 17 or more).
+  const w = t.split(' ');
+  return w.every((x) => x.length === 8 || x.length === 16) ? w : t.split(WHITESPACE);
 }
 
 export interface TraceEntry {

@@ -61,6 +61,13 @@ type State = 'head' | 'regs' | 'xstack' | 'ctrace' | 'gstackHead' | 'gstack';
  *  foreign: not taken (skipped); break: not taken, the dump is interrupted. */
 export type FeedResult = 'ok' | 'done' | 'done-before' | 'foreign' | 'break';
 
+// A stable, readable key order for the event.
+const KEY_ORDER: Array<keyof RegsData> = [
+  'arch', 'context', 'trigger', 'header', 'cpu', 'domain', 'vcpu', 'pv', 'xen', 'mode', 'modeString', 'pcSymbol',
+  'regs', 'cpsr', 'esr', 'stackSp', 'stack', 'stackEmpty', 'callTrace', 'guestStackSp', 'guestStack', 'guestStackNote',
+  'interleaved',
+];
+
 const MAX_WORDS = 2048;
 const MAX_TRACE = 256;
 const MAX_FOREIGN_RUN = 3;
@@ -308,31 +315,8 @@ export class Dump {
       const e = decodeEsr(esr, arm32Xen);
       if (e) d.esr = e;
     }
-    // A stable, readable key order for the event (named loads: cheaper than a loop over names).
     const out = {} as RegsData;
-    if (d.arch !== undefined) out.arch = d.arch;
-    if (d.context !== undefined) out.context = d.context;
-    if (d.trigger !== undefined) out.trigger = d.trigger;
-    if (d.header !== undefined) out.header = d.header;
-    if (d.cpu !== undefined) out.cpu = d.cpu;
-    if (d.domain !== undefined) out.domain = d.domain;
-    if (d.vcpu !== undefined) out.vcpu = d.vcpu;
-    if (d.pv !== undefined) out.pv = d.pv;
-    if (d.xen !== undefined) out.xen = d.xen;
-    if (d.mode !== undefined) out.mode = d.mode;
-    if (d.modeString !== undefined) out.modeString = d.modeString;
-    if (d.pcSymbol !== undefined) out.pcSymbol = d.pcSymbol;
-    if (d.regs !== undefined) out.regs = d.regs;
-    if (d.cpsr !== undefined) out.cpsr = d.cpsr;
-    if (d.esr !== undefined) out.esr = d.esr;
-    if (d.stackSp !== undefined) out.stackSp = d.stackSp;
-    if (d.stack !== undefined) out.stack = d.stack;
-    if (d.stackEmpty !== undefined) out.stackEmpty = d.stackEmpty;
-    if (d.callTrace !== undefined) out.callTrace = d.callTrace;
-    if (d.guestStackSp !== undefined) out.guestStackSp = d.guestStackSp;
-    if (d.guestStack !== undefined) out.guestStack = d.guestStack;
-    if (d.guestStackNote !== undefined) out.guestStackNote = d.guestStackNote;
-    if (d.interleaved !== undefined) out.interleaved = d.interleaved;
+    for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
     return out;
   }
 }
