@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the web page (web/ -> web/dist) with Vite. Run by `npm run build:web`, by `npm install`
-// (the `prepare` script) and before `npm start` when web/dist is missing or older than web/src.
+// (the `prepare` script) and before `npm start` when web/dist is missing or older than its sources
+// (web/ and the one daemon module the page imports, src/control/keys.ts).
 //   node web/build.mjs            build
 //   node web/build.mjs --if-stale build only when web/dist is missing or out of date
 // When Vite is not installed (npm install --omit=dev) it says so and exits 0: the daemon then
@@ -20,7 +21,8 @@ function newest(p) {
   return m;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(dist) && statSync(dist).mtimeMs >= newest(web)) process.exit(0);
+const sources = Math.max(newest(web), statSync(path.join(web, '..', 'src', 'control', 'keys.ts')).mtimeMs);
+if (process.argv.includes('--if-stale') && existsSync(dist) && statSync(dist).mtimeMs >= sources) process.exit(0);
 
 let vite;
 try {

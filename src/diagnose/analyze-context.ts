@@ -101,8 +101,13 @@ export interface Ctx {
 }
 
 const PROMPT = /(?:^|\s)[#$>] ?$|login: ?$/;
+/** A shell or login prompt at the end of a dom0 line (no `>`: a typed command is then safe). */
+export const SHELL_PROMPT = /(?:^|\s)[#$] ?$|login: ?$/;
 const XEN_LINE = /^\(XEN\)/;
 const GUEST_LINE = /^\(d\d+\)/;
+
+/** A line Xen printed for itself or for a guest (`(XEN) `, `(d1) `): not dom0's. */
+export const isXenOrGuestLine = (text: string): boolean => XEN_LINE.test(text) || GUEST_LINE.test(text);
 /** Terminal-program status lines that are not board output (minicom). */
 const NOT_BOARD = /CTRL-A Z for help|Minicom \d|^Welcome to minicom/;
 const GIC_ROOT_CHIP = /^(?:GIC(?:v[234])?(?:-\d+)?|GICv3)$/;
@@ -111,7 +116,7 @@ export const dataOf = (e: ConsoleEvent): Data => e.data as Data;
 
 /** The text a line shows for dom0: the part before a `(XEN)` line glued behind it. */
 export function dom0Part(text: string): string | undefined {
-  if (XEN_LINE.test(text) || GUEST_LINE.test(text) || NOT_BOARD.test(text)) return undefined;
+  if (isXenOrGuestLine(text) || NOT_BOARD.test(text)) return undefined;
   const i = text.indexOf('(XEN)');
   const t = (i >= 0 ? text.slice(0, i) : text).replace(/\s+$/, ' ');
   return t.trim() === '' ? undefined : t;
@@ -169,8 +174,14 @@ export function buildContext(input: { events: ConsoleEvent[]; lines?: DiagnoseLi
   };
   const findLine = (first: number, last: number, re: RegExp): DiagnoseLine | undefined => linesIn(first, last).find((l) => re.test(l.text));
 
-  const endSeq = Math.max(0, ...events.map((e) => e.lastSeq), lines.at(-1)?.seq ?? 0);
-  const startSeq = from ?? Math.min(...events.map((e) => e.firstSeq), lines[0]?.seq ?? Infinity);
+  // Loops, not Math.max(...spread): a long boot has more events than a call takes arguments.
+  let endSeq = lines.at(-1)?.seq ?? 0;
+  let minFirst = lines[0]?.seq ?? Infinity;
+  for (const e of events) {
+    if (e.lastSeq > endSeq) endSeq = e.lastSeq;
+    if (e.firstSeq < minFirst) minFirst = e.firstSeq;
+  }
+  const startSeq = from ?? minFirst;
   const boot = Number.isFinite(startSeq) && endSeq > 0 ? { firstSeq: startSeq, lastSeq: endSeq } : undefined;
 
   // Timer PPIs, GIC, what Xen keeps.
@@ -402,6 +413,4 @@ export function mergeEvidence(ev: Evidence[]): Evidence[] {
   return out;
 }
 
-/** Is `irq` inside dom0's permitted Interrupts rangeset? */
-export const inRanges = (ranges: Array<[number, number]>, irq: number): boolean => ranges.some(([lo, hi]) => irq >= lo && irq <= hi);
 export { GIC_ROOT_CHIP };

@@ -6,6 +6,7 @@ import { ControlError } from '../control/control.js';
 import type { Principal } from '../server/auth.js';
 import type { ConsoleRuntime } from '../core/console.js';
 import { diagnoseInterrupts, type Finding } from './analyze.js';
+import { isXenOrGuestLine, SHELL_PROMPT } from './analyze-context.js';
 
 export interface DiagnoseRunOptions {
   /** Seconds between the two snapshots. */
@@ -21,8 +22,6 @@ export interface DiagnoseReply {
   run?: { firstSeq: number; lastSeq: number; steps: string[]; ms: number; proc: boolean };
 }
 
-const PROMPT = /(?:^|\s)[#$] ?$|login: ?$/;
-
 /** Seqs of the current boot, and the analysis of its events and lines. */
 export function analyseCurrentBoot(rt: ConsoleRuntime, now = Date.now()): DiagnoseReply {
   const boots = rt.store.boots();
@@ -37,8 +36,8 @@ export function analyseCurrentBoot(rt: ConsoleRuntime, now = Date.now()): Diagno
 /** Is the last thing dom0 printed a shell prompt (so typing a command is safe)? */
 function promptInView(rt: ConsoleRuntime): boolean {
   const recent = rt.store.lines({ limit: 30, desc: true });
-  const last = recent.find((l) => l.text.trim() !== '' && !l.text.startsWith('(XEN)') && !/^\(d\d+\)/.test(l.text));
-  return !!last && PROMPT.test(last.text.replace(/\s+$/, ' '));
+  const last = recent.find((l) => l.text.trim() !== '' && !isXenOrGuestLine(l.text));
+  return !!last && SHELL_PROMPT.test(last.text.replace(/\s+$/, ' '));
 }
 
 export async function runInterruptDiagnosis(control: ConsoleControl, p: Principal, opts: DiagnoseRunOptions): Promise<DiagnoseReply> {
@@ -70,6 +69,8 @@ export async function runInterruptDiagnosis(control: ConsoleControl, p: Principa
   }
   const reply = analyseCurrentBoot(rt);
   reply.run = { firstSeq, lastSeq: rt.nextSeq - 1, steps, ms: Date.now() - t0, proc };
+  // Into the history, for whoever reads it later (and the page's Diagnosis tab).
+  rt.record('diagnosis', { by: p.name, findings: reply.findings, run: reply.run });
   return reply;
 }
 

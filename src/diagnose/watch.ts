@@ -3,6 +3,7 @@
 // and stream, once per silence; with `auto`, run the active diagnosis too.
 import type { ConsoleRuntime } from '../core/console.js';
 import type { RecordMessage } from '../protocol/messages.js';
+import { isXenOrGuestLine, SHELL_PROMPT } from './analyze-context.js';
 
 export interface WatchOptions {
   watchSeconds: number;
@@ -26,11 +27,11 @@ export class SilenceWatch {
   private observe(recs: RecordMessage[]): void {
     for (const r of recs) {
       if (r.type === 'line') {
-        if (r.text.startsWith('(XEN)') || /^\(d\d+\)/.test(r.text) || r.text.trim() === '') continue;
+        if (isXenOrGuestLine(r.text) || r.text.trim() === '') continue;
         this.lastDom0 = Date.now();
         this.lastDom0Seq = r.seq;
         this.suggested = false;
-        if (/(?:^|\s)[#$] ?$|login: ?$/.test(r.text)) this.commandRunning = false;
+        if (SHELL_PROMPT.test(r.text)) this.commandRunning = false;
       } else if (r.type === 'event') {
         if (r.kind === 'boot.start') { this.booting = true; this.lastDom0 = Date.now(); this.suggested = false; }
         else if (r.kind === 'xen.milestone' && r.data.name === 'prompt') this.booting = false;

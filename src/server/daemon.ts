@@ -39,8 +39,7 @@ export class Daemon {
       this.controls.set(c.id, control);
       if (c.diagnose.watchSeconds > 0) {
         this.watches.push(new SilenceWatch(rt, c.diagnose, () => {
-          runInterruptDiagnosis(control, { name: 'xenuart-watch', role: 'operator' }, { seconds: 5, proc: false }).then(
-            (r) => rt.record('diagnosis', { by: 'xenuart-watch', findings: r.findings, run: r.run }),
+          runInterruptDiagnosis(control, { name: 'xenuart-watch', role: 'operator' }, { seconds: 5, proc: false }).catch(
             (e: Error) => logger.warn({ err: e.message }, 'automatic diagnosis failed'),
           );
         }));

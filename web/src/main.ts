@@ -3,17 +3,15 @@
 import '@xterm/xterm/css/xterm.css';
 import './style.css';
 import { api, ApiError, enc, getToken, setToken, type ConsoleInfo, type Ev, type Holder, type Line, type WebConfig } from './api';
+import { DANGEROUS_KEYS } from '../../src/control/keys';
 import { ConsoleStream } from './stream';
 import { TermView } from './term';
 import { h, clear, fmtClock, fmtTime, plural } from './util';
 import { crashItem, findingView, interruptsDiff, isCrash, keyAnswer, lrsView, regsView, seqLink, timelineView, type Finding } from './panels';
 
 const RANK: Record<string, number> = { viewer: 1, operator: 2, admin: 3 };
-// Xen debug keys that change the machine or Xen's state (src/control/keys.ts).
-const DANGEROUS: Record<string, string> = {
-  R: 'reboots the machine', C: 'crashes Xen (kexec/crash dump)', '%': 'traps into the debugger', '+': 'raises the console log level',
-  '-': 'lowers the console log level', G: 'toggles guest log level', A: 'toggles the alternative (key handler) mode',
-};
+// Xen debug keys that change the machine or Xen's state: the daemon's own list (needs admin + confirm).
+const DANGEROUS: Record<string, string> = DANGEROUS_KEYS;
 // Until the board's `h` list is seen: the keys Xen on ARM has.
 const DEFAULT_KEYS: Array<[string, string]> = [
   ['h', 'show this message'], ['q', 'dump domain (and guest debug) info'], ['d', 'dump registers'], ['0', 'dump Dom0 registers'], ['r', 'dump run queues'],

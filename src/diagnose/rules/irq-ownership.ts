@@ -1,7 +1,8 @@
 // Interrupts dom0 cannot have: Xen refused to route them (xen-console-reference §3.4, printed only
 // on failure), they are outside dom0's permitted `Interrupts` rangeset (key q), or Xen keeps them
 // for itself (its console UART, its timers, the maintenance interrupt).
-import { GIC_ROOT_CHIP, inRanges, irqLabel, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
+import { inRangeset } from '../../decoders/util.js';
+import { GIC_ROOT_CHIP, irqLabel, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
 
 const ROUTE_TEXT: Record<string, string> = {
   'used-by-xen': 'Xen already uses it',
@@ -73,7 +74,7 @@ export function irqOwnership(ctx: Ctx): RankedFinding[] {
       const hw = r.hwirq;
       const ownName = own.get(hw);
       const uartRow = ctx.uart && rowIsUart(r.name ?? '', ctx.uart) ? uartText : undefined;
-      const outside = hw >= 32 && ctx.dom0Irqs && ctx.dom0Irqs.ranges.length > 0 && !inRanges(ctx.dom0Irqs.ranges, hw);
+      const outside = hw >= 32 && ctx.dom0Irqs && ctx.dom0Irqs.ranges.length > 0 && !inRangeset(ctx.dom0Irqs.ranges, hw);
       if (!ownName && !uartRow && !outside) continue;
       const evidence: Evidence[] = [{ firstSeq: last.firstSeq, lastSeq: last.lastSeq, note: `dom0 row ${r.irq}: ${r.chip} ${hw} ${r.name ?? ''}` }];
       if (outside && ctx.dom0Irqs) evidence.push({ firstSeq: ctx.dom0Irqs.firstSeq, lastSeq: ctx.dom0Irqs.lastSeq, note: "dom0's permitted Interrupts" });

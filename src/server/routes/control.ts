@@ -15,13 +15,16 @@ export function sendControlError(reply: FastifyReply, e: unknown): FastifyReply 
   throw e;
 }
 
+/** The console's control, or undefined after sending a 404. */
+function controlOf(d: Daemon, id: string, reply: FastifyReply): ConsoleControl | undefined {
+  const c = d.controls.get(id);
+  if (!c) void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no console "${id}"` });
+  return c;
+}
+
 export function controlRoutes(d: Daemon) {
   return async (app: FastifyInstance): Promise<void> => {
-    const get = (id: string, reply: FastifyReply): ConsoleControl | undefined => {
-      const c = d.controls.get(id);
-      if (!c) void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no console "${id}"` });
-      return c;
-    };
+    const get = (id: string, reply: FastifyReply) => controlOf(d, id, reply);
     const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut };
 
     app.post<{ Params: Params; Body: Static<typeof KeysBody> }>('/api/v1/consoles/:id/xen/keys', {
@@ -107,21 +110,19 @@ export function diagnoseRoutes(d: Daemon) {
     app.get<{ Params: Params }>('/api/v1/consoles/:id/diagnose/interrupts', {
       schema: { summary: 'Interrupt diagnosis of the current boot from what the history already holds (no keys pressed)', params: ConsoleParams },
     }, async (req, reply) => {
-      const rt = d.consoles.get(req.params.id);
-      if (!rt) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no console "${req.params.id}"` });
-      return analyseCurrentBoot(rt);
+      const c = controlOf(d, req.params.id, reply);
+      if (!c) return reply;
+      return analyseCurrentBoot(c.rt);
     });
 
     app.post<{ Params: Params; Body: Static<typeof DiagnoseBody> | undefined }>('/api/v1/consoles/:id/diagnose/interrupts', {
       config: { role: 'operator' },
       schema: { summary: 'Active interrupt diagnosis: presses q twice (seconds apart), d and 0; optionally cat /proc/interrupts; returns findings (operator)', params: ConsoleParams, body: DiagnoseBody },
     }, async (req, reply) => {
-      const c = d.controls.get(req.params.id);
-      if (!c) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no console "${req.params.id}"` });
+      const c = controlOf(d, req.params.id, reply);
+      if (!c) return reply;
       try {
-        const r = await runInterruptDiagnosis(c, req.principal, { seconds: req.body?.seconds ?? 5, proc: req.body?.proc ?? false });
-        c.rt.record('diagnosis', { by: req.principal.name, findings: r.findings, run: r.run });
-        return r;
+        return await runInterruptDiagnosis(c, req.principal, { seconds: req.body?.seconds ?? 5, proc: req.body?.proc ?? false });
       } catch (e) {
         return sendControlError(reply, e);
       }
