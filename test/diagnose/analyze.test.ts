@@ -298,6 +298,12 @@ describe('robustness', () => {
     expect(analyzeLog(Buffer.alloc(0)).summary.qDumps).toBe(0);
   });
 
+  it('a boot with more events than a function call takes arguments (200000) is analysed', () => {
+    const events = Array.from({ length: 200_000 }, (_, i) => ({ kind: 'xen.vgic.unhandled', console: 'x', firstSeq: i + 1, lastSeq: i + 1, ts: 0, data: {} }));
+    const r = diagnoseInterrupts({ events });
+    expect(r.summary.boot).toEqual({ firstSeq: 1, lastSeq: 200_000 });
+  });
+
   it('garbage: random bytes and malformed events do not throw', () => {
     const junk = Buffer.from(Array.from({ length: 20000 }, (_, i) => (i * 7919 + 13) % 256));
     expect(() => analyzeLog(junk)).not.toThrow();
