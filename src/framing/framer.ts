@@ -46,8 +46,14 @@ export class LineFramer {
   private offset: number;
   private readonly maxLineBytes: number;
   private readonly onLine: (line: FramedLine) => void;
-  private parts: Buffer[] = [];
+  /** The open line's bytes: the first run as (buffer, start, end) without a copy, later runs in `more`. */
+  private firstBuf: Buffer | undefined;
+  private firstFrom = 0;
+  private firstTo = 0;
+  private more: Buffer[] = [];
   private partLen = 0;
+  /** The open line holds a byte that plain ASCII decoding would get wrong (>= 0x80, a control, an escape). */
+  private dirty = false;
   private lineStart = -1;
   private lineTs = 0;
   private after: After = After.None;
@@ -75,7 +81,7 @@ export class LineFramer {
       const b = chunk[i];
       if (b === CR || b === LF) {
         if (this.after === After.None) {
-          this.take(chunk, segStart, i, ts);
+          this.take(chunk, segStart, i, ts, false);
           this.emit(false);
           this.after = b === CR ? After.CR : After.LF;
         } else if (this.after === After.CR) {
@@ -89,15 +95,20 @@ export class LineFramer {
         segStart = i;
         continue;
       }
-      // Content byte: find the end of the run quickly.
+      // Content byte: find the end of the run quickly, noting whether it is plain printable ASCII
+      // (then its text is the bytes as they are, without the UTF-8 decoder and escape stripping).
       this.after = After.None;
+      let dirty = b >= 0x7f || (b < 0x20 && b !== 0x09);
       let j = i + 1;
       while (j < n) {
         const c = chunk[j];
-        if (c === CR || c === LF) break;
+        if (c < 0x20 || c >= 0x7f) {
+          if (c === CR || c === LF) break;
+          if (c !== 0x09) dirty = true;
+        }
         j++;
       }
-      this.take(chunk, i, j, ts);
+      this.take(chunk, i, j, ts, dirty);
       i = j;
       segStart = j;
     }
@@ -116,15 +127,20 @@ export class LineFramer {
   }
 
   /** Append chunk[from, to) to the current line, cutting at the cap. */
-  private take(chunk: Buffer, from: number, to: number, ts: number): void {
+  private take(chunk: Buffer, from: number, to: number, ts: number, dirty: boolean): void {
     while (from < to) {
       if (this.partLen === 0) this.startLine(this.offset + from, ts);
       const room = this.maxLineBytes - this.partLen;
       const end = Math.min(to, from + room);
       let cutAt = end;
       if (end < to) cutAt = utf8Boundary(chunk, from, end);
-      this.parts.push(chunk.subarray(from, cutAt));
+      if (this.firstBuf === undefined) {
+        this.firstBuf = chunk;
+        this.firstFrom = from;
+        this.firstTo = cutAt;
+      } else this.more.push(chunk.subarray(from, cutAt));
       this.partLen += cutAt - from;
+      if (dirty) this.dirty = true;
       from = cutAt;
       if (from < to || this.partLen >= this.maxLineBytes) {
         if (from < to) this.emit(false, true);
@@ -138,11 +154,10 @@ export class LineFramer {
       if (!partial) this.continuing = false;
       return;
     }
-    const bytes = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLen);
     const line: FramedLine = {
       seq: this.nextSeq++,
       ts: this.lineTs,
-      text: lineText(bytes),
+      text: this.text(),
       offset: this.lineStart,
       length: this.partLen,
     };
@@ -150,10 +165,23 @@ export class LineFramer {
     if (cut) line.cut = true;
     if (this.continuing) line.cont = true;
     this.continuing = partial || cut;
-    this.parts = [];
+    this.firstBuf = undefined;
+    if (this.more.length) this.more = [];
     this.partLen = 0;
+    this.dirty = false;
     this.lineStart = -1;
     this.onLine(line);
+  }
+
+  /** The open line's display text. */
+  private text(): string {
+    const first = this.firstBuf;
+    if (first === undefined) return '';
+    if (this.more.length === 0) {
+      return this.dirty ? lineText(first.subarray(this.firstFrom, this.firstTo)) : first.toString('latin1', this.firstFrom, this.firstTo);
+    }
+    const bytes = Buffer.concat([first.subarray(this.firstFrom, this.firstTo), ...this.more], this.partLen);
+    return this.dirty ? lineText(bytes) : bytes.toString('latin1');
   }
 }
 

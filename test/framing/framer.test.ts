@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LineFramer, frameAll, type FramedLine } from '../../src/framing/framer.js';
+import { lineText } from '../../src/framing/ansi.js';
 import { readFixture } from '../helpers/fixtures.js';
 
 function frame(chunks: Array<string | Buffer>, opts: { max?: number } = {}): FramedLine[] {
@@ -121,6 +122,25 @@ describe('properties', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+  it('the text of every line is the decoded text of its own raw bytes (the plain-ASCII shortcut agrees with the decoder)', () => {
+    // Mostly printable ASCII with some escapes, controls, UTF-8 and invalid bytes, in any chunking.
+    const byte = fc.oneof(
+      { weight: 12, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+      { weight: 2, arbitrary: fc.constantFrom(0x0a, 0x0d, 0x09, 0x1b, 0x5b, 0x7f, 0x00) },
+      { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(byte, { maxLength: 200 }), { maxLength: 12 }), fc.integer({ min: 16, max: 96 }), (chunks, max) => {
+        const out: FramedLine[] = [];
+        const f = new LineFramer({ nextSeq: 1, offset: 0, maxLineBytes: max, onLine: (l) => out.push(l) });
+        const all = Buffer.from(chunks.flat());
+        for (const c of chunks) f.push(Buffer.from(c), 0);
+        f.flushPartial();
+        for (const l of out) expect(l.text).toBe(lineText(all.subarray(l.offset, l.offset + l.length)));
+      }),
+      { numRuns: 300 },
     );
   });
 });
