@@ -96,7 +96,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     }
     this.flushTimer = setInterval(() => this.flushStore(), storage.flushMs);
     // Small steps often: a long step would hold the event loop and show up as latency.
-    this.indexTimer = setInterval(() => this.store.indexStep(4, 500), 100);
+    this.indexTimer = setInterval(() => this.store.indexStep(4, 1), 100);
     this.flushTimer.unref();
     this.indexTimer.unref();
     source.on('data', (chunk, ts) => this.onData(chunk, ts));

@@ -1,15 +1,21 @@
-// One console's durable history: raw bytes in append-only segments (segments.ts) and, in an
-// embedded SQLite database (WAL), the line index with full-text search, decoded events (plus
-// status and audit records), boots and the receive time of every chunk. The only module that
-// touches disk. Writes are batched in memory and committed by flush() at most every flushMs, so
-// a kill -9 loses at most that window; reads flush first, so they always see everything received.
-// The full-text index trails ingest: indexStep() feeds it in small batches when the console has
-// time (a real UART is at most 0.4 MB/s, the line table alone takes 25+ MB/s, FTS5 a sixth of
-// that), and a search scans the not yet indexed tail with LIKE, so results are always complete.
+// One console's durable history, and the only module that touches disk:
+// - raw bytes in append-only segments (segments.ts): the truth, byte-exact;
+// - in an embedded SQLite database (WAL): the line index in blocks of consecutive lines
+//   (line-blocks.ts; a line's text is decoded from its raw bytes on read) with full-text search,
+//   the index of decoded events (plus status and audit records), boots, and the receive time of
+//   every chunk;
+// - the events' JSON, one per line, in segment files of its own (events/): the bulk of an event
+//   never goes through SQLite's WAL.
+// Writes are batched in memory and committed by flush() at most every flushMs, so a kill -9 loses
+// at most that window; reads flush first, so they always see everything received. The full-text
+// index (one row per block) trails ingest: indexStep() feeds it in small steps when the console
+// has time (FTS5 tokenises slower than a fast stream arrives), and a search reads the blocks the
+// index has not reached yet, so results are always complete.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SegmentLog } from './segments.js';
+import { F_CONT, F_CUT, F_PARTIAL, packBlocks, unpackBlock, type BlockLine, type BlockRow } from './line-blocks.js';
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
 
@@ -72,15 +78,16 @@ export interface Recovered {
   ts: number;
 }
 
-const LINE_BATCH = 64;
-const F_PARTIAL = 1;
-const F_CONT = 2;
-const F_CUT = 4;
+/** Schema of the line index: 2 = blocks of lines (1 was a row per line, converted on open). */
+const SCHEMA = 2;
+const EVENT_BATCH = 32;
 
 export class ConsoleStore {
   readonly console: string;
   private readonly db: Database.Database;
   private readonly seg: SegmentLog;
+  private readonly evlog: SegmentLog;
+  private evEnd = 0;
   private readonly opts: StoreOptions;
   private pendLines: FramedLine[] = [];
   private pendEvents: Array<{ ev: ConsoleEvent; resolve?: (id: number) => void }> = [];
@@ -101,20 +108,30 @@ export class ConsoleStore {
     this.opts = opts;
     mkdirSync(dir, { recursive: true });
     this.db = new Database(path.join(dir, 'index.sqlite'));
+    // Big pages: block rows and register-dump events are kilobytes each (no effect on an existing file).
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    const eventsV1 = this.setAsideEventsV1();
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
       CREATE TABLE IF NOT EXISTS chunks (off INTEGER PRIMARY KEY, ts REAL NOT NULL, len INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS lines (seq INTEGER PRIMARY KEY, ts REAL NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, flags INTEGER NOT NULL, text TEXT NOT NULL);
-      CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(text, content='', contentless_delete=1, tokenize="unicode61 tokenchars '_'");
-      CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, ts REAL NOT NULL, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS blocks (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, first_ts REAL NOT NULL, last_ts REAL NOT NULL, off INTEGER NOT NULL, end_off INTEGER NOT NULL, meta BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS blocks_ts ON blocks(last_ts);
+      CREATE VIRTUAL TABLE IF NOT EXISTS blocks_fts USING fts5(text, content='', contentless_delete=1, tokenize="unicode61 tokenchars '_'");
+      CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, ts REAL NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS events_seq ON events(last_seq);
       CREATE INDEX IF NOT EXISTS events_kind ON events(kind, last_seq);
       CREATE TABLE IF NOT EXISTS boots (id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, ts REAL NOT NULL, trigger TEXT NOT NULL, text TEXT NOT NULL);
     `);
+    this.migrateLineRows();
     this.stmt = this.prepare();
     this.seg = new SegmentLog(path.join(dir, 'raw'), opts.segmentBytes);
+    this.evlog = new SegmentLog(path.join(dir, 'events'), opts.segmentBytes);
+    if (eventsV1) this.migrateEventsV1();
+    // Event JSON past the last committed index row was never indexed: cut it off too.
+    this.evEnd = Number(this.getMeta('eventsEnd') ?? 0);
+    this.evlog.ensureEnd(this.evEnd);
 
     // Recovery: the index is the truth. Raw bytes past the last committed chunk were never
     // indexed (a crash between the two writes): cut them off. A line that was open at the last
@@ -123,7 +140,7 @@ export class ConsoleStore {
     const metaEnd = Number(this.getMeta('rawEnd') ?? 0);
     this.rawEnd = Math.max(chunkEnd, metaEnd);
     this.seg.ensureEnd(this.rawEnd);
-    const maxSeq = (this.db.prepare('SELECT max(seq) AS m FROM lines').get() as { m: number | null }).m ?? 0;
+    const maxSeq = (this.db.prepare('SELECT max(last_seq) AS m FROM blocks').get() as { m: number | null }).m ?? 0;
     this.nextSeqValue = Math.max(Number(this.getMeta('nextSeq') ?? 1), maxSeq + 1);
     this.nextEventId = ((this.db.prepare('SELECT max(id) AS m FROM events').get() as { m: number | null }).m ?? 0) + 1;
     this.ftsUpTo = Number(this.getMeta('ftsUpTo') ?? 0);
@@ -138,13 +155,90 @@ export class ConsoleStore {
     const db = this.db;
     return {
       chunk: db.prepare('INSERT OR REPLACE INTO chunks (off, ts, len) VALUES (?, ?, ?)'),
-      line: db.prepare('INSERT OR REPLACE INTO lines (seq, ts, off, len, flags, text) VALUES (?, ?, ?, ?, ?, ?)'),
-      lines: db.prepare('INSERT OR REPLACE INTO lines (seq, ts, off, len, flags, text) VALUES ' + Array(LINE_BATCH).fill('(?, ?, ?, ?, ?, ?)').join(', ')),
-      fts: db.prepare('INSERT INTO lines_fts (rowid, text) VALUES (?, ?)'),
-      event: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, json) VALUES (?, ?, ?, ?, ?, ?)'),
+      block: db.prepare('INSERT OR REPLACE INTO blocks (first_seq, last_seq, first_ts, last_ts, off, end_off, meta) VALUES (@first_seq, @last_seq, @first_ts, @last_ts, @off, @end_off, @meta)'),
+      fts: db.prepare('INSERT INTO blocks_fts (rowid, text) VALUES (?, ?)'),
+      blockAt: db.prepare('SELECT * FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1'),
+      blockAfter: db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT 1'),
+      event: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      events: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES ' + Array(EVENT_BATCH).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')),
       boot: db.prepare('INSERT INTO boots (first_seq, ts, trigger, text) VALUES (?, ?, ?, ?)'),
       meta: db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
     };
+  }
+
+  /**
+   * A database written with a row per line (schema 1): its lines are regrouped into blocks once,
+   * in one transaction, and the full-text index is rebuilt by indexStep() as usual.
+   */
+  private migrateLineRows(): void {
+    const db = this.db;
+    const old = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'lines'").get();
+    if (!old) {
+      db.prepare('INSERT OR IGNORE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA));
+      return;
+    }
+    db.transaction(() => {
+      const ins = db.prepare('INSERT OR REPLACE INTO blocks (first_seq, last_seq, first_ts, last_ts, off, end_off, meta) VALUES (@first_seq, @last_seq, @first_ts, @last_ts, @off, @end_off, @meta)');
+      type Old = { seq: number; ts: number; off: number; len: number; flags: number };
+      const page = db.prepare('SELECT seq, ts, off, len, flags FROM lines WHERE seq > ? ORDER BY seq LIMIT 65536');
+      for (let rows = page.all(0) as Old[]; rows.length; rows = page.all(rows[rows.length - 1].seq) as Old[]) {
+        const batch = rows.map((r) => {
+          const l: FramedLine = { seq: r.seq, ts: r.ts, text: '', offset: r.off, length: r.len };
+          if (r.flags & F_PARTIAL) l.partial = true;
+          if (r.flags & F_CONT) l.cont = true;
+          if (r.flags & F_CUT) l.cut = true;
+          return l;
+        });
+        for (const b of packBlocks(batch)) ins.run(b);
+      }
+      db.exec('DROP TABLE lines; DROP TABLE IF EXISTS lines_fts');
+      db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('ftsUpTo', '0');
+      db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA));
+    })();
+  }
+
+  /** An events table of the first schema (JSON in a column) is renamed, to be converted once the event log is open. */
+  private setAsideEventsV1(): boolean {
+    const cols = this.db.prepare("SELECT name FROM pragma_table_info('events')").all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'json')) return false;
+    this.db.exec('DROP INDEX IF EXISTS events_seq; DROP INDEX IF EXISTS events_kind; ALTER TABLE events RENAME TO events_v1');
+    return true;
+  }
+
+  private migrateEventsV1(): void {
+    const db = this.db;
+    db.transaction(() => {
+      const ins = db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      this.evlog.ensureEnd(0);
+      let off = 0;
+      type Old = { id: number; kind: string; first_seq: number; last_seq: number; ts: number; json: string };
+      const page = db.prepare('SELECT * FROM events_v1 WHERE id > ? ORDER BY id LIMIT 4096');
+      for (let rows = page.all(0) as Old[]; rows.length; rows = page.all(rows[rows.length - 1].id) as Old[]) {
+        for (const r of rows) {
+          const b = Buffer.from(r.json + '\n');
+          this.evlog.append(b);
+          ins.run(r.id, r.kind, r.first_seq, r.last_seq, r.ts, off, b.length - 1);
+          off += b.length;
+        }
+      }
+      db.exec('DROP TABLE events_v1');
+      db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('eventsEnd', String(off));
+    })();
+    this.evlog.syncNow();
+  }
+
+  /** Events of index rows (`off`, `len` into the event log), in the rows' order. */
+  private readEvents(rows: Array<{ off: number; len: number }>): StoredEvent[] {
+    if (rows.length === 0) return [];
+    // Rows in id order are adjacent in the log: one read covers them when the span is small.
+    let lo = Infinity;
+    let hi = 0;
+    for (const r of rows) { if (r.off < lo) lo = r.off; if (r.off + r.len > hi) hi = r.off + r.len; }
+    if (hi - lo <= 16 * 1024 * 1024) {
+      const buf = this.evlog.read(lo, hi);
+      return rows.map((r) => JSON.parse(buf.toString('utf8', r.off - lo, r.off - lo + r.len)) as StoredEvent);
+    }
+    return rows.map((r) => JSON.parse(this.evlog.read(r.off, r.off + r.len).toString('utf8')) as StoredEvent);
   }
 
   private getMeta(k: string): string | undefined {
@@ -187,45 +281,53 @@ export class ConsoleStore {
   flush(): void {
     if (this.closed) return;
     if (this.pendRaw.length === 0 && this.pendLines.length === 0 && this.pendEvents.length === 0) return;
-    if (this.pendRaw.length) {
+    const wroteRaw = this.pendRaw.length > 0;
+    if (wroteRaw) {
       this.seg.append(this.pendRaw.length === 1 ? this.pendRaw[0] : Buffer.concat(this.pendRaw));
       this.pendRaw = [];
-      const now = Date.now();
-      if (this.opts.fsync === 'flush' || (this.opts.fsync === 'interval' && now - this.lastFsync >= this.opts.fsyncIntervalMs)) {
-        this.seg.sync();
-        this.lastFsync = now;
-      }
     }
     const chunks = this.pendChunks;
     const lines = this.pendLines;
     const events = this.pendEvents;
+    // Event JSON goes to the event log (one line each) before the index rows that point at it.
+    const evPos: number[] = [];
+    if (events.length) {
+      const parts: string[] = [];
+      let off = this.evEnd;
+      for (const { ev } of events) {
+        const j = JSON.stringify(ev);
+        const len = Buffer.byteLength(j);
+        evPos.push(off, len);
+        off += len + 1;
+        parts.push(j);
+      }
+      parts.push('');
+      this.evlog.append(Buffer.from(parts.join('\n')));
+      this.evEnd = off;
+    }
+    const now = Date.now();
+    if ((wroteRaw || evPos.length) && (this.opts.fsync === 'flush' || (this.opts.fsync === 'interval' && now - this.lastFsync >= this.opts.fsyncIntervalMs))) {
+      this.seg.sync();
+      this.evlog.sync();
+      this.lastFsync = now;
+    }
     this.pendChunks = [];
     this.pendLines = [];
     this.pendEvents = [];
     const s = this.stmt;
     this.db.transaction(() => {
       for (const c of chunks) s.chunk.run(c.off, c.ts, c.len);
-      // Many rows per statement: the per-call cost of better-sqlite3 dominates single-row inserts.
-      let i = 0;
+      for (const b of packBlocks(lines)) s.block.run(b);
+      // Many rows per statement: better-sqlite3's per-call cost is most of a small row's.
       const args: unknown[] = [];
-      for (; i + LINE_BATCH <= lines.length; i += LINE_BATCH) {
-        args.length = 0;
-        for (let j = i; j < i + LINE_BATCH; j++) {
-          const l = lines[j];
-          args.push(l.seq, l.ts, l.offset, l.length, lineFlags(l), l.text);
-        }
-        s.lines.run(args);
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i].ev as StoredEvent;
+        args.push(e.id, e.kind, e.firstSeq, e.lastSeq, e.ts, evPos[2 * i], evPos[2 * i + 1]);
+        if (e.kind === 'boot.start') s.boot.run(e.firstSeq, e.ts, String(e.data.trigger ?? ''), String(e.data.text ?? ''));
+        if (args.length === EVENT_BATCH * 7) { s.events.run(args); args.length = 0; }
       }
-      for (; i < lines.length; i++) {
-        const l = lines[i];
-        s.line.run(l.seq, l.ts, l.offset, l.length, lineFlags(l), l.text);
-      }
-      for (const { ev } of events) {
-        const e = ev as StoredEvent;
-        const { id, kind, firstSeq, lastSeq, ts } = e;
-        s.event.run(id, kind, firstSeq, lastSeq, ts, JSON.stringify(e));
-        if (kind === 'boot.start') s.boot.run(firstSeq, ts, String(e.data.trigger ?? ''), String(e.data.text ?? ''));
-      }
+      for (let i = 0; i < args.length; i += 7) s.event.run(args.slice(i, i + 7));
+      s.meta.run('eventsEnd', String(this.evEnd));
       s.meta.run('nextSeq', String(this.nextSeqValue));
       s.meta.run('rawEnd', String(this.rawEnd));
       s.meta.run('pendingOffset', String(this.pendingOffset));
@@ -249,27 +351,44 @@ export class ConsoleStore {
     if (!dropped) return;
     const keepFrom = this.seg.start;
     this.db.transaction(() => {
-      const first = this.db.prepare('SELECT min(seq) AS s FROM lines WHERE off >= ?').get(keepFrom) as { s: number | null };
-      const minSeq = first.s ?? this.nextSeqValue;
-      this.db.prepare('DELETE FROM lines_fts WHERE rowid < ?').run(minSeq);
-      this.db.prepare('DELETE FROM lines WHERE seq < ?').run(minSeq);
+      // The lines whose bytes are gone go too; a block that straddles the cut is rewritten.
+      const minSeq = this.lineFrom(keepFrom)?.seq ?? this.nextSeqValue;
+      const straddle = this.stmt.blockAt.get(minSeq) as BlockRow | undefined;
+      this.db.prepare('DELETE FROM blocks_fts WHERE rowid < ?').run(minSeq);
+      this.db.prepare('DELETE FROM blocks WHERE first_seq < ?').run(minSeq);
+      if (straddle && straddle.first_seq < minSeq && straddle.last_seq >= minSeq) {
+        const kept = this.unpack(straddle).filter((l) => l.seq >= minSeq);
+        for (const b of packBlocks(kept.map(toFramed))) {
+          this.stmt.block.run(b);
+          // Its old full-text row went with the cut: index the rest now if it had been indexed.
+          if (b.last_seq <= this.ftsUpTo) this.stmt.fts.run(b.first_seq, kept.map((l) => l.text).join('\n'));
+        }
+      }
       this.db.prepare('DELETE FROM chunks WHERE off < ?').run(keepFrom);
       this.db.prepare('DELETE FROM events WHERE last_seq < ?').run(minSeq);
+      // Event log segments that no kept event points into go too.
+      const minOff = (this.db.prepare('SELECT min(off) AS m FROM events').get() as { m: number | null }).m ?? this.evEnd;
+      for (let c = this.evlog.closedSegments(); c.length && c[0].end <= minOff; c = this.evlog.closedSegments()) this.evlog.dropOldest();
       this.db.prepare('DELETE FROM boots WHERE id NOT IN (SELECT id FROM boots WHERE first_seq >= ? UNION SELECT max(id) FROM boots WHERE first_seq < ?)').run(minSeq, minSeq);
     })();
   }
 
-  /** Feed the full-text index for up to `budgetMs`; returns true when it has caught up. */
-  indexStep(budgetMs = 20, batch = 2000): boolean {
+  /**
+   * Feed the full-text index for up to about `budgetMs`, `batch` blocks at a time; returns true
+   * when it has caught up. `ftsUpTo` is the last seq of the last block indexed.
+   */
+  indexStep(budgetMs = 20, batch = 8): boolean {
     if (this.closed) return true;
     const t0 = performance.now();
-    const sel = this.db.prepare('SELECT seq, text FROM lines WHERE seq > ? ORDER BY seq LIMIT ?');
+    const sel = this.db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?');
     for (;;) {
-      const rows = sel.all(this.ftsUpTo, batch) as Array<{ seq: number; text: string }>;
+      const rows = sel.all(this.ftsUpTo, batch) as BlockRow[];
       if (rows.length === 0) return true;
       this.db.transaction(() => {
-        for (const r of rows) if (r.text.length) this.stmt.fts.run(r.seq, r.text);
-        this.ftsUpTo = rows[rows.length - 1].seq;
+        // One full-text row per block: its lines' texts, one per line (a phrase never spans two
+        // lines in the results: every candidate line is checked by the exact rule).
+        for (const r of rows) this.stmt.fts.run(r.first_seq, this.unpack(r).map((l) => l.text).join('\n'));
+        this.ftsUpTo = rows[rows.length - 1].last_seq;
         this.stmt.meta.run('ftsUpTo', String(this.ftsUpTo));
       })();
       if (rows.length < batch) return true;
@@ -284,66 +403,79 @@ export class ConsoleStore {
 
   lines(q: LineQuery): StoredLine[] {
     this.flush();
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.from !== undefined) { where.push('l.seq >= ?'); args.push(q.from); }
-    if (q.to !== undefined) { where.push('l.seq <= ?'); args.push(q.to); }
+    let lo = q.from ?? 1;
+    let hi = q.to ?? Number.MAX_SAFE_INTEGER;
     // Receive times only grow with seq, so a time bound is a seq bound found by bisection
     // (no second index to maintain on the ingest path).
-    if (q.since !== undefined) { where.push('l.seq >= ?'); args.push(this.firstSeqAtOrAfter(q.since)); }
-    if (q.until !== undefined) { where.push('l.seq < ?'); args.push(this.firstSeqAtOrAfter(q.until, true)); }
+    if (q.since !== undefined) lo = Math.max(lo, this.firstSeqAtOrAfter(q.since));
+    if (q.until !== undefined) hi = Math.min(hi, this.firstSeqAtOrAfter(q.until, true) - 1);
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 100_000);
+    const out: StoredLine[] = [];
+    if (lo > hi) return out;
+    // Blocks that can hold [lo, hi]: from the one holding lo (it may start before lo).
+    const start = (this.stmt.blockAt.get(lo) as BlockRow | undefined)?.first_seq ?? lo;
     const order = q.desc ? 'DESC' : 'ASC';
-    const cols = 'l.seq, l.ts, l.off, l.len, l.flags, l.text';
-    const cond = where.length ? where.join(' AND ') : '1';
-    let sql: string;
-    type Row = { seq: number; ts: number; off: number; len: number; flags: number; text: string };
+    let blocks: Iterable<BlockRow> | undefined;
+    let test: ((text: string) => boolean) | undefined;
     if (q.q !== undefined && q.q.trim() !== '') {
       // Search semantics: the line contains the text (case-insensitive), and where the text
       // starts or ends with a word character, that is a word boundary in the line ("irq=27" does
-      // not find "irq=270"). The indexed part is narrowed by FTS5 (the words as a phrase), the
-      // tail the index has not reached by LIKE; both are checked by the same rule.
-      const like = '%' + q.q.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+      // not find "irq=270"). Blocks already indexed are narrowed by FTS5 (the words as a phrase),
+      // the ones the index has not reached by LIKE; the lines of both are checked by the same rule.
       const exact = searchRegex(q.q);
-      const hasWords = /[\p{L}\p{N}_]/u.test(q.q);
-      const parts = hasWords
-        ? `SELECT ${cols} FROM lines_fts f JOIN lines l ON l.seq = f.rowid WHERE lines_fts MATCH ? AND f.rowid <= ? AND l.text LIKE ? ESCAPE '\\' AND ${cond}
-           UNION ALL
-           SELECT ${cols} FROM lines l WHERE l.seq > ? AND l.text LIKE ? ESCAPE '\\' AND ${cond}`
-        : `SELECT ${cols} FROM lines l WHERE l.text LIKE ? ESCAPE '\\' AND ${cond}`;
-      const base = args.slice();
-      const allArgs = hasWords ? [ftsPhrase(q.q), this.ftsUpTo, like, ...base, this.ftsUpTo, like, ...base] : [like, ...base];
-      // Page through candidates until `limit` lines pass the exact rule.
-      const out: Row[] = [];
-      const page = Math.max(limit, 500);
-      const stmt = this.db.prepare(`SELECT * FROM (${parts}) ORDER BY seq ${order} LIMIT ? OFFSET ?`);
-      for (let offset = 0; out.length < limit; offset += page) {
-        const rows = stmt.all(...allArgs, page, offset) as Row[];
-        for (const r of rows) if (exact.test(r.text) && out.length < limit) out.push(r);
-        if (rows.length < page) break;
+      test = (t) => exact.test(t);
+      if (/[\p{L}\p{N}_]/u.test(q.q)) {
+        const indexed = this.db.prepare(`SELECT b.* FROM blocks_fts f JOIN blocks b ON b.first_seq = f.rowid WHERE blocks_fts MATCH ? AND b.first_seq <= ? AND b.first_seq >= ? AND b.first_seq <= ? ORDER BY b.first_seq ${order}`);
+        const tail = this.db.prepare(`SELECT * FROM blocks WHERE first_seq > ? AND first_seq >= ? AND first_seq <= ? ORDER BY first_seq ${order}`);
+        const a = () => indexed.iterate(ftsPhrase(q.q!), this.ftsUpTo, start, hi) as IterableIterator<BlockRow>;
+        const b = () => tail.iterate(this.ftsUpTo, start, hi) as IterableIterator<BlockRow>;
+        blocks = q.desc ? chain(b, a) : chain(a, b);
       }
-      return out.map(toLine);
     }
-    sql = `SELECT ${cols} FROM lines l WHERE ${cond} ORDER BY l.seq ${order} LIMIT ${limit}`;
-    const rows = this.db.prepare(sql).all(...args) as Row[];
-    return rows.map(toLine);
+    blocks ??= this.db.prepare(`SELECT * FROM blocks WHERE first_seq >= ? AND first_seq <= ? ORDER BY first_seq ${order}`).iterate(start, hi) as IterableIterator<BlockRow>;
+    for (const b of blocks) {
+      const ls = this.unpack(b);
+      if (q.desc) ls.reverse();
+      for (const l of ls) {
+        if (l.seq < lo || l.seq > hi || (test && !test(l.text))) continue;
+        out.push(toLine(l));
+        if (out.length >= limit) break;
+      }
+      // Leaving the loop early ends the statement's iteration (better-sqlite3 resets it).
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The lines of a block, their texts decoded from the raw bytes. */
+  private unpack(b: BlockRow): BlockLine[] {
+    const from = Math.max(b.off, this.seg.start);
+    return unpackBlock(b, this.seg.read(from, b.end_off), from);
+  }
+
+  /** The first line whose raw bytes start at or after `off` (its text is not read). */
+  private lineFrom(off: number): BlockLine | undefined {
+    const rows = this.db.prepare('SELECT * FROM blocks WHERE first_seq >= ? ORDER BY first_seq').iterate(
+      (this.db.prepare('SELECT first_seq FROM blocks WHERE off <= ? ORDER BY first_seq DESC LIMIT 1').get(off) as { first_seq: number } | undefined)?.first_seq ?? 0,
+    ) as IterableIterator<BlockRow>;
+    for (const b of rows) for (const l of unpackBlock(b)) if (l.offset >= off) return l;
+    return undefined;
+  }
+
+  /** The first stored line with seq >= `seq` (or > when `strict`). */
+  private lineAtOrAfter(seq: number): BlockLine | undefined {
+    const at = this.stmt.blockAt.get(seq) as BlockRow | undefined;
+    if (at && at.last_seq >= seq) return this.unpack(at)[seq - at.first_seq];
+    const next = this.stmt.blockAfter.get(seq) as BlockRow | undefined;
+    return next ? this.unpack(next)[0] : undefined;
   }
 
   /** First seq whose ts is >= t (or > t when `strict`); nextSeq when there is none. */
   private firstSeqAtOrAfter(t: number, strict = false): number {
-    const at = this.db.prepare('SELECT seq, ts FROM lines WHERE seq >= ? ORDER BY seq LIMIT 1');
-    const bounds = this.db.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM lines').get() as { lo: number | null; hi: number | null };
-    if (bounds.lo === null || bounds.hi === null) return this.nextSeqValue;
-    const ok = (ts: number) => (strict ? ts > t : ts >= t);
-    let lo = bounds.lo;
-    let hi = bounds.hi + 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const r = at.get(mid) as { seq: number; ts: number } | undefined;
-      if (r && ok(r.ts)) hi = Math.min(mid, r.seq);
-      else lo = (r ? r.seq : mid) + 1;
-    }
-    return lo;
+    // Receive times grow with seq: the first block whose last line passes holds the answer.
+    const b = this.db.prepare(`SELECT * FROM blocks WHERE last_ts ${strict ? '>' : '>='} ? ORDER BY last_ts, first_seq LIMIT 1`).get(t) as BlockRow | undefined;
+    if (b) for (const l of unpackBlock(b)) if (strict ? l.ts > t : l.ts >= t) return l.seq;
+    return this.nextSeqValue;
   }
 
   /** Raw bytes of lines [fromSeq, toSeq] (terminators included), or the whole kept stream. */
@@ -351,14 +483,8 @@ export class ConsoleStore {
     this.flush();
     let a = this.seg.start;
     let b = this.rawEnd;
-    if (fromSeq !== undefined) {
-      const r = this.db.prepare('SELECT off FROM lines WHERE seq >= ? ORDER BY seq LIMIT 1').get(fromSeq) as { off: number } | undefined;
-      a = r ? r.off : this.rawEnd;
-    }
-    if (toSeq !== undefined) {
-      const r = this.db.prepare('SELECT off FROM lines WHERE seq > ? ORDER BY seq LIMIT 1').get(toSeq) as { off: number } | undefined;
-      b = r ? r.off : this.rawEnd;
-    }
+    if (fromSeq !== undefined) a = this.lineAtOrAfter(fromSeq)?.offset ?? this.rawEnd;
+    if (toSeq !== undefined) b = this.lineAtOrAfter(toSeq + 1)?.offset ?? this.rawEnd;
     return this.seg.read(a, b);
   }
 
@@ -392,17 +518,15 @@ export class ConsoleStore {
       if (b.lastSeq !== null) { where.push('first_seq <= ?'); args.push(b.lastSeq); }
     }
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 100_000);
-    const sql = `SELECT json FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${q.desc ? 'DESC' : 'ASC'} LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as Array<{ json: string }>).map((r) => JSON.parse(r.json) as StoredEvent);
+    const sql = `SELECT off, len FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${q.desc ? 'DESC' : 'ASC'} LIMIT ${limit}`;
+    return this.readEvents(this.db.prepare(sql).all(...args) as Array<{ off: number; len: number }>);
   }
 
   /** Lines and events positioned in [fromSeq, toSeq], in stream order (an event follows its last line). */
   records(fromSeq: number, toSeq: number): Array<{ line: StoredLine } | { event: StoredEvent }> {
     const lines = this.lines({ from: fromSeq, to: toSeq, limit: toSeq - fromSeq + 1 });
     this.flush();
-    const evs = (this.db.prepare('SELECT json FROM events WHERE last_seq >= ? AND last_seq <= ? ORDER BY last_seq, id').all(fromSeq, toSeq) as Array<{ json: string }>).map(
-      (r) => JSON.parse(r.json) as StoredEvent,
-    );
+    const evs = this.readEvents(this.db.prepare('SELECT off, len FROM events WHERE last_seq >= ? AND last_seq <= ? ORDER BY last_seq, id').all(fromSeq, toSeq) as Array<{ off: number; len: number }>);
     const out: Array<{ line: StoredLine } | { event: StoredEvent }> = [];
     let j = 0;
     for (const l of lines) {
@@ -417,7 +541,7 @@ export class ConsoleStore {
   boots(): Boot[] {
     this.flush();
     const rows = this.db.prepare('SELECT id, first_seq AS firstSeq, ts, trigger, text FROM boots ORDER BY first_seq').all() as Array<Omit<Boot, 'lastSeq'>>;
-    const firstLine = this.db.prepare('SELECT seq, ts FROM lines ORDER BY seq LIMIT 1').get() as { seq: number; ts: number } | undefined;
+    const firstLine = this.db.prepare('SELECT first_seq AS seq, first_ts AS ts FROM blocks ORDER BY first_seq LIMIT 1').get() as { seq: number; ts: number } | undefined;
     const lastSeq = this.nextSeqValue - 1;
     const out: Boot[] = [];
     if (firstLine && (rows.length === 0 || rows[0].firstSeq > firstLine.seq)) {
@@ -433,20 +557,27 @@ export class ConsoleStore {
     this.flush();
     this.closed = true;
     this.seg.close();
+    this.evlog.close();
     this.db.close();
   }
 }
 
-function lineFlags(l: FramedLine): number {
-  return (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0);
+function toLine(l: BlockLine): StoredLine {
+  const out: StoredLine = { seq: l.seq, ts: l.ts, text: l.text, offset: l.offset, length: l.length };
+  if (l.flags & F_PARTIAL) out.partial = true;
+  if (l.flags & F_CONT) out.cont = true;
+  if (l.flags & F_CUT) out.cut = true;
+  return out;
 }
 
-function toLine(r: { seq: number; ts: number; off: number; len: number; flags: number; text: string }): StoredLine {
-  const l: StoredLine = { seq: r.seq, ts: r.ts, text: r.text, offset: r.off, length: r.len };
-  if (r.flags & F_PARTIAL) l.partial = true;
-  if (r.flags & F_CONT) l.cont = true;
-  if (r.flags & F_CUT) l.cut = true;
-  return l;
+function toFramed(l: BlockLine): FramedLine {
+  return toLine(l) as FramedLine;
+}
+
+/** Iterate one iterable after another (lazily: the second is only opened when the first is done). */
+function* chain<T>(a: () => Iterable<T>, b: () => Iterable<T>): Generator<T> {
+  yield* a();
+  yield* b();
 }
 
 /** The exact search rule as a regex: contains the text, word boundaries where it starts/ends with a word character. */
