@@ -30,7 +30,7 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-const w = [10, 58, 20, 12];
+const w = [10, 64, 20, 12];
 const line = (c: string[]) => '| ' + c.map((x, i) => x.padEnd(w[i])).join(' | ') + ' |';
 const out = [
   `xenuart benchmarks, ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
