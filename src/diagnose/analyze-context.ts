@@ -103,6 +103,14 @@ export interface Ctx {
 const PROMPT = /(?:^|\s)[#$>] ?$|login: ?$/;
 /** A shell or login prompt at the end of a dom0 line (no `>`: a typed command is then safe). */
 export const SHELL_PROMPT = /(?:^|\s)[#$] ?$|login: ?$/;
+
+/** Whether `text` can match SHELL_PROMPT at all: it ends in `#`, `$` or `:` (and one space at most). A cheap gate for a regex that would scan the whole line. */
+export function mayBePrompt(text: string): boolean {
+  let i = text.length - 1;
+  if (i >= 0 && text.charCodeAt(i) === 0x20) i--;
+  const c = i >= 0 ? text.charCodeAt(i) : 0;
+  return c === 0x23 /* # */ || c === 0x24 /* $ */ || c === 0x3a /* : */;
+}
 const XEN_LINE = /^\(XEN\)/;
 const GUEST_LINE = /^\(d\d+\)/;
 

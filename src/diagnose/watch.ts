@@ -3,7 +3,7 @@
 // and stream, once per silence; with `auto`, run the active diagnosis too.
 import type { ConsoleRuntime } from '../core/console.js';
 import type { RecordMessage } from '../protocol/messages.js';
-import { isXenOrGuestLine, SHELL_PROMPT } from './analyze-context.js';
+import { isXenOrGuestLine, mayBePrompt, SHELL_PROMPT } from './analyze-context.js';
 
 export interface WatchOptions {
   watchSeconds: number;
@@ -25,13 +25,16 @@ export class SilenceWatch {
   }
 
   private observe(recs: RecordMessage[]): void {
+    // This sees every line: one clock read per batch, the prompt regex only where it can match.
+    let now = 0;
     for (const r of recs) {
       if (r.type === 'line') {
-        if (isXenOrGuestLine(r.text) || r.text.trim() === '') continue;
-        this.lastDom0 = Date.now();
+        const t = r.text;
+        if ((t.charCodeAt(0) === 0x28 /* ( */ && isXenOrGuestLine(t)) || isBlank(t)) continue;
+        this.lastDom0 = now ||= Date.now();
         this.lastDom0Seq = r.seq;
         this.suggested = false;
-        if (SHELL_PROMPT.test(r.text)) this.commandRunning = false;
+        if (mayBePrompt(t) && SHELL_PROMPT.test(t)) this.commandRunning = false;
       } else if (r.type === 'event') {
         if (r.kind === 'boot.start') { this.booting = true; this.lastDom0 = Date.now(); this.suggested = false; }
         else if (r.kind === 'xen.milestone' && r.data.name === 'prompt') this.booting = false;
@@ -61,4 +64,13 @@ export class SilenceWatch {
   close(): void {
     clearInterval(this.timer);
   }
+}
+
+/** Only whitespace (or nothing): what `text.trim() === ''` says, without the copy. */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a && c !== 0xa0 && c !== 0x0b && c !== 0x0c && !(c > 0x7f && /\s/.test(text[i]))) return false;
+  }
+  return true;
 }

@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/sockets.js';
 import { sleep, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import fc from 'fast-check';
+import { mayBePrompt, SHELL_PROMPT } from '../../src/diagnose/analyze-context.js';
 
 let t: TestDaemon | undefined;
 let srv: TestServer | undefined;
@@ -37,5 +39,20 @@ describe('silence watch', () => {
     sock.write('[    2.000000] Run /init as init process\r\n/ # ');
     await sleep(2500);
     expect(await suggestions()).toEqual([]);
+  });
+});
+
+describe('prompt gate', () => {
+  it('mayBePrompt lets through every line the prompt pattern matches', () => {
+    const tail = fc.constantFrom('', ' ', '#', '# ', '$', '$ ', ':', ': ', 'login:', 'login: ', ' #', ' $ ', '  ', 'x');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), tail, (head, t) => {
+        const line = head + t;
+        if (SHELL_PROMPT.test(line)) expect(mayBePrompt(line)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(mayBePrompt('/ # ')).toBe(true);
+    expect(mayBePrompt('(XEN) Xen version 4.17')).toBe(false);
   });
 });
