@@ -1,7 +1,7 @@
 // One-line formats of Xen ARM crashes and traps (xen-console-reference §2): what starts a crash
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
-import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
+import { CALL_TRACE, isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
 import { code } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
@@ -41,21 +41,51 @@ const HWDOM = /^Hardware Dom(\d+) (halted|crashed|shutdown)(?: \(unknown reason 
 const HWDOM_SOFT_RESET = /^Hardware domain (\d+) did unsupported soft reset, rebooting\.\s*$/;
 const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
 
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
 /**
- * The literal starts of the crash lines classify() recognises, but for `Xen version ` (a new boot),
- * as regex source: crash.ts builds its own filter from the same list.
+ * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
+ * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
+ * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or
+ * an orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). It runs on every
+ * Xen line: a switch on the first character and a few startsWith, no regex. It may say yes to a
+ * line that then matches nothing (it only spares the work of looking), never no to one that matters.
  */
-export const CRASH_STARTS = String.raw`\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from `;
-
-/** Every line classify() recognises starts like this: one regex rejects the others. */
-const CLASSIFY_START = new RegExp(`^(?:${CRASH_STARTS}|Xen version )`);
-
-/** Recognise a line that starts (or belongs to the start of) a crash block. */
-export function classify(body: string): Start | undefined {
-  return CLASSIFY_START.test(body) ? classifyStart(body) : undefined;
+export function mayMatter(body: string): boolean {
+  const c = code(body, 0);
+  if (c >= 0x61 && c <= 0x7a) { // a-z
+    if (c === 0x64 /* d */) return true;
+    const at = body.indexOf('.c:', 1);
+    return at > 0 && at < 80;
+  }
+  switch (c) {
+    case 0x2a: return body.startsWith('*** Dumping ') || body.startsWith(PANIC_STARS); // *
+    case 0x2d: return isBannerStart(body); // -
+    case 0x58: // X
+      return body.startsWith('Xen BUG at') || body.startsWith('Xen WARN at') || body.startsWith(CALL_TRACE) ||
+        body.startsWith('Xen stack trace from sp=');
+    case 0x41: return body.startsWith("Assertion '"); // A
+    case 0x43: { // C: `CPU:` (orphan dump line) or `CPU<n>: Unexpected Trap: `
+      if (!body.startsWith('CPU')) return false;
+      const c3 = code(body, 3);
+      return c3 === 0x3a || (isDigit(c3) && body.includes('Unexpected Trap'));
+    }
+    case 0x44: // D
+      return body.startsWith('Data Abort Trap') || (body.startsWith('Domain ') && isDigit(code(body, 7)));
+    case 0x49: return body.startsWith('Instruction Abort Trap'); // I
+    case 0x48: return body.startsWith('Hypervisor Trap.') || body.startsWith('Hardware Dom') || body.startsWith('Hardware dom'); // H
+    case 0x42: return body.startsWith('Bad mode in '); // B
+    case 0x50: return body.startsWith('Panic on CPU '); // P
+    default: return false;
+  }
 }
 
-function classifyStart(body: string): Start | undefined {
+/**
+ * Recognise a line that starts (or belongs to the start of) a crash block. Runs on every Xen line
+ * that reaches the family: a switch on the first character, then startsWith, and only then an
+ * anchored regex.
+ */
+export function classify(body: string): Start | undefined {
   switch (code(body, 0)) {
     case 0x2a: // *
       if (body.startsWith('*** Dumping ')) {
@@ -86,7 +116,7 @@ function classifyStart(body: string): Start | undefined {
       return s;
     }
     case 0x43: { // C
-      if (!body.startsWith('CPU')) return undefined;
+      if (!body.startsWith('CPU') || !isDigit(code(body, 3))) return undefined;
       const m = UNEXPECTED.exec(body);
       return m ? { t: 'trap', cpu: Number(m[1]), trap: m[2] } : undefined;
     }
@@ -95,7 +125,7 @@ function classifyStart(body: string): Start | undefined {
         const m = ABORT.exec(body);
         return m ? { t: 'abort', fault: 'Data Abort', syndrome: m[2] } : undefined;
       }
-      if (body.startsWith('Domain ')) {
+      if (body.startsWith('Domain ') && isDigit(code(body, 7))) {
         let m = DOM_CRASH.exec(body);
         if (m) return { t: 'domain-crash', domain: Number(m[1]), vcpu: Number(m[2]), cpu: Number(m[3]) };
         m = DOM_CRASH_REPORTED.exec(body);

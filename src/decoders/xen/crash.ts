@@ -7,7 +7,7 @@
 // until the register dump that follows it closes, so the crash event can carry the dump's CPU, PC
 // and ESR, and the dump knows what triggered it. A panic links to the crash event right before it.
 import type { DecodedEvent, Emit, Family, TaggedLine } from '../types.js';
-import { CRASH_STARTS, classify, isAccessDesc, parseBadModeEsr, parseGuestTrap, parseWalkLine, splitGuestPrefix, type Start } from './crash-lines.js';
+import { classify, isAccessDesc, mayMatter, parseBadModeEsr, parseGuestTrap, parseWalkLine, splitGuestPrefix, type Start } from './crash-lines.js';
 import { Panic } from './crash-panic.js';
 import { Unwrapper, type Unwrapped } from './crash-unwrap.js';
 import { decodeEsr, decodeIss, type EsrInfo } from './esr.js';
@@ -36,15 +36,6 @@ const MAX_PENDING = 8;
 /** A crash line and its dump are adjacent; a panic comes within a few lines of the dump's end. */
 const PANIC_LINK_GAP = 5;
 const CAUSE_KINDS = new Set(['xen.bug', 'xen.assert', 'xen.trap', 'xen.abort', 'xen.domain.crash']);
-
-/**
- * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
- * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
- * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or an
- * orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). One regex rejects most
- * Xen lines before any allocation.
- */
-const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z][\s\S]{0,78}?\.c:)`);
 
 const PLAIN_BOOT = /^(?: __ {2}__ {2,}| ?Xen \d+\.\d+[\w.+~-]*\s*$)/;
 
@@ -431,7 +422,7 @@ export function xenCrashFamily(): Family {
       if (dump === undefined && panic === undefined && pending.length === 0 && !unwrap.holding) {
         if (st === 'plain' || st === 'firmware') return;
         if (st === 'guest') { if (line.body !== 'DEBUG') return; }
-        else if (!MAY_MATTER.test(line.body)) return;
+        else if (!mayMatter(line.body)) return;
       }
       curEmit = emit;
       unwrap.push(line, mayWrap, out);

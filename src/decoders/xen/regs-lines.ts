@@ -2,7 +2,7 @@
 // register lines of show_registers_64/_32 and _show_registers, the Xen/guest stack and the call
 // trace. Matchers run only on lines already inside a dump (or on a cheap first-character check),
 // never on every console line.
-import { code, isSpace } from '../util.js';
+import { isSpace } from '../util.js';
 
 export interface Banner {
   version: string;
@@ -55,40 +55,62 @@ export const BANKED_LINE = /^(USR|SVC|ABT|UND|IRQ|FIQ|HYP|MON): (.*)$/;
 export const pairNames: string[] = [];
 export const pairValues: string[] = [];
 
-const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-const isWordChar = (c: number): boolean => isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
-const isHexChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+/**
+ * Register names seen so far, by a hash of their characters: a dump names the same few dozen
+ * registers again and again, so a name is read from the table instead of sliced out of every line
+ * (no short-string copy, and the object key is the same string each time). A slot holds the last
+ * name that hashed to it; a collision only costs a slice.
+ */
+const NAME_SLOTS = 512;
+const names: string[] = new Array<string>(NAME_SLOTS).fill('');
 
 /**
  * Read the `NAME: hex` pairs of a register line (trimmed) into pairNames/pairValues; returns their
  * count, or -1 when the line is not a pairs line (the arrays then hold garbage).
+ * Character tests are written out (no helper calls): this runs on most lines of a dump.
  */
 export function scanPairs(t: string): number {
   const n = t.length;
   let i = 0;
   let count = 0;
-  for (;;) {
-    // NAME
-    if (!isLetter(code(t, i))) return -1;
-    const n0 = i;
-    i++;
-    while (i < n && isWordChar(t.charCodeAt(i))) i++;
-    if (code(t, i) !== 0x3a /* : */) return -1;
-    const n1 = i;
-    i++;
+  while (i < n) {
+    // NAME: [A-Za-z][A-Za-z0-9_]*
+    let c = t.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return -1;
+    const n0 = i++;
+    let h = c;
+    for (; i < n; i++) {
+      c = t.charCodeAt(i);
+      if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f)) break;
+      h = (h * 31 + c) | 0;
+    }
+    if (i >= n || c !== 0x3a /* : */) return -1;
+    const n1 = i++;
     while (i < n && isSpace(t.charCodeAt(i))) i++;
     // hex value (maximal run)
     const v0 = i;
-    while (i < n && isHexChar(t.charCodeAt(i))) i++;
+    for (; i < n; i++) {
+      c = t.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+    }
     if (i === v0) return -1;
-    pairNames[count] = t.slice(n0, n1);
+    const len = n1 - n0;
+    const slot = (h ^ len) & (NAME_SLOTS - 1);
+    let name = names[slot];
+    if (name.length !== len || !t.startsWith(name, n0)) names[slot] = name = t.slice(n0, n1);
+    pairNames[count] = name;
     pairValues[count] = t.slice(v0, i);
     count++;
-    if (code(t, i) === 0x2c /* , */) i++;
     if (i === n) return count;
-    if (!isSpace(code(t, i))) return -1;
+    c = t.charCodeAt(i);
+    if (c === 0x2c /* , */) {
+      if (++i === n) return count;
+      c = t.charCodeAt(i);
+    }
+    if (!isSpace(c)) return -1;
     while (i < n && isSpace(t.charCodeAt(i))) i++;
   }
+  return -1; // (only reached for an empty line)
 }
 
 // §1.7 stacks and the call trace
@@ -98,36 +120,49 @@ export const CALL_TRACE = 'Xen call trace:';
 const TRACE_ENTRY = /^\[<([0-9a-fA-F]+)>\]\s*(.*?)\s*$/;
 const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
 
+/** Start offsets of the words of the last stack row read (reused: no allocation per row). */
+let wordStarts = new Int32Array(64);
+
 /**
  * A stack row (`000080002010fe90 00000000002766dc ...`, trimmed): words of exactly 8 or 16 hex
- * digits separated by whitespace. Same as
- * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, by hand.
+ * digits separated by whitespace, i.e.
+ * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, read by hand.
+ * When `t` is one, its words are appended to `into` (a new array when undefined; up to `max` words
+ * in all) and that array is returned; otherwise undefined, and `into` is left alone.
  */
-function isStackRow(t: string): boolean {
+export function pushStackRow(t: string, into: string[] | undefined, max: number): string[] | undefined {
   const n = t.length;
-  if (n === 0) return false;
+  if (n === 0) return undefined;
   let i = 0;
+  let words = 0;
   for (;;) {
     const w0 = i;
-    while (i < n && isHexChar(t.charCodeAt(i))) i++;
+    for (; i < n; i++) {
+      const c = t.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+    }
     const len = i - w0;
-    if (len !== 8 && len !== 16) return false;
-    if (i === n) return true;
-    if (!isSpace(code(t, i))) return false;
+    if (len !== 8 && len !== 16) return undefined;
+    if (words === wordStarts.length) {
+      const more = new Int32Array(words * 2);
+      more.set(wordStarts);
+      wordStarts = more;
+    }
+    wordStarts[words++] = w0;
+    if (i === n) break;
+    if (!isSpace(t.charCodeAt(i))) return undefined;
     while (i < n && isSpace(t.charCodeAt(i))) i++;
-    if (i === n) return false;
+    if (i === n) return undefined;
   }
-}
-
-const WHITESPACE = /\s+/;
-
-/** Words of a stack row (`   000080002010fe90 00000000002766dc ...`, trimmed), or undefined. */
-export function parseStackRow(t: string): string[] | undefined {
-  if (!isStackRow(t)) return undefined;
-  // Xen separates the words with one space: split on that (a builtin). Every piece being 8 or 16
-  // long then proves there was no other whitespace (a piece holding some would be 17 or more).
-  const w = t.split(' ');
-  return w.every((x) => x.length === 8 || x.length === 16) ? w : t.split(WHITESPACE);
+  const out = into ?? [];
+  for (let k = 0; k < words && out.length < max; k++) {
+    const w0 = wordStarts[k];
+    // A word is 16 digits when the 9th character is still a hex digit (else it is 8 long).
+    const c = w0 + 8 < n ? t.charCodeAt(w0 + 8) : 0x20;
+    const long = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+    out.push(t.slice(w0, w0 + (long ? 16 : 8)));
+  }
+  return out;
 }
 
 export interface TraceEntry {

@@ -7,7 +7,7 @@ import { MAX_BLOCK_LINES } from '../block.js';
 import { decodeCpsr, decodeEsr, isUserMode, modeShortName, type CpsrInfo, type EsrInfo } from './esr.js';
 import {
   BANKED_LINE, CALL_TRACE, CPSR_LINE, CPU_LINE, GUEST_STACK, GUEST_STACK_NOTES, NO_GUEST_STACK, PC_LINE, XEN_STACK,
-  pairNames, pairValues, parseBanner, parseStackRow, parseTraceEntry, scanPairs, symbolOrUndefined,
+  pairNames, pairValues, parseBanner, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined,
   type Banner, type TraceEntry,
 } from './regs-lines.js';
 import { code } from '../util.js';
@@ -73,10 +73,6 @@ const MAX_TRACE = 256;
 const MAX_FOREIGN_RUN = 3;
 const MAX_INTERLEAVED = 32;
 
-function pushWords(into: string[], words: string[]): void {
-  for (let i = 0; i < words.length && into.length < MAX_WORDS; i++) into.push(words[i]);
-}
-
 export interface DumpInit {
   trigger: DumpTrigger;
   context?: 'host' | 'guest';
@@ -101,8 +97,12 @@ export class Dump {
   private sawFar = false;
   private sawCpu = false;
   private contextKnown: boolean;
-  /** The registers as read, in order; `data.regs` is made from it in finish(). */
-  private readonly regMap = new Map<string, string>();
+  /**
+   * The registers as read, in order (`data.regs`). A plain object written as lines come: a later
+   * line naming a register again overwrites its value and keeps its place, as a Map would, and
+   * finish() has nothing to copy.
+   */
+  private readonly regs: Record<string, string> = {};
 
   constructor(first: XLine, init: DumpInit) {
     this.firstSeq = first.seq;
@@ -116,7 +116,7 @@ export class Dump {
     this.data = {
       arch: undefined, context: init.context ?? 'host', trigger: init.trigger, header: init.header, cpu: init.cpu,
       domain: init.domain, vcpu: init.vcpu, pv: init.pv, xen: undefined, mode: undefined, modeString: undefined,
-      regs: {}, pcSymbol: undefined, cpsr: undefined, esr: undefined, stackSp: undefined, stack: undefined,
+      regs: this.regs, pcSymbol: undefined, cpsr: undefined, esr: undefined, stackSp: undefined, stack: undefined,
       stackEmpty: undefined, callTrace: [], guestStackSp: undefined, guestStack: undefined, guestStackNote: undefined,
       interleaved: undefined,
     };
@@ -190,8 +190,8 @@ export class Dump {
         }
         return this.regsLine(t, isStart);
       case 'xstack': {
-        const w = parseStackRow(t);
-        if (w) { pushWords((d.stack ??= []), w); return 'ok'; }
+        const w = pushStackRow(t, d.stack, MAX_WORDS);
+        if (w) { d.stack = w; return 'ok'; }
         if (t === 'Stack empty.') { d.stackEmpty = true; return 'ok'; }
         if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
         if (t === '') return 'ok';
@@ -208,14 +208,14 @@ export class Dump {
       }
       case 'gstackHead': {
         if (GUEST_STACK_NOTES.has(t)) { d.guestStackNote = t; return 'done'; }
-        const w = parseStackRow(t);
-        if (w) { pushWords((d.guestStack ??= []), w); this.state = 'gstack'; return 'ok'; }
+        const w = pushStackRow(t, d.guestStack, MAX_WORDS);
+        if (w) { d.guestStack = w; this.state = 'gstack'; return 'ok'; }
         if (t === '') return 'ok';
         return this.other(isStart);
       }
       case 'gstack': {
-        const w = parseStackRow(t);
-        if (w) { pushWords((d.guestStack ??= []), w); return 'ok'; }
+        const w = pushStackRow(t, d.guestStack, MAX_WORDS);
+        if (w) { d.guestStack = w; return 'ok'; }
         if (t === '') return 'done';
         return 'done-before';
       }
@@ -236,7 +236,7 @@ export class Dump {
       }
       const cpsr = CPSR_LINE.exec(t);
       if (cpsr) {
-        this.regMap.set('CPSR', cpsr[1]);
+        this.regs.CPSR = cpsr[1];
         d.modeString = cpsr[2].trim();
         d.mode = modeShortName(d.modeString);
         return 'ok';
@@ -244,7 +244,7 @@ export class Dump {
     } else if (c0 === 0x50 /* P */) {
       const pc = PC_LINE.exec(t);
       if (pc) {
-        this.regMap.set('PC', pc[1]);
+        this.regs.PC = pc[1];
         const sym = symbolOrUndefined(pc[2]);
         if (sym !== undefined) d.pcSymbol = sym;
         return 'ok';
@@ -266,20 +266,20 @@ export class Dump {
       const n = scanPairs(bk[2].trim());
       if (n >= 0) {
         const suffix = bk[1].toLowerCase();
-        for (let i = 0; i < n; i++) this.regMap.set(`${pairNames[i]}_${suffix}`, pairValues[i]);
+        for (let i = 0; i < n; i++) this.regs[`${pairNames[i]}_${suffix}`] = pairValues[i];
         if (bk[1] === 'HYP') {
           // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
-          for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regMap.set(pairNames[i], pairValues[i]);
+          for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regs[pairNames[i]] = pairValues[i];
         }
         return 'ok';
       }
     }
     const n = scanPairs(t);
     if (n >= 0) {
-      const regs = this.regMap;
+      const regs = this.regs;
       for (let i = 0; i < n; i++) {
         const k = pairNames[i];
-        regs.set(k, pairValues[i]);
+        regs[k] = pairValues[i];
         if (k === 'FAR_EL2' || k === 'HIFAR') this.sawFar = true;
       }
       return 'ok';
@@ -290,11 +290,7 @@ export class Dump {
   /** Final data: derived fields (arch, context, CPSR and ESR decode). */
   finish(): RegsData {
     const d = this.data;
-    // Registers are collected in a Map (no megamorphic keyed stores per line); same insertion order.
-    // (A plain loop: Object.fromEntries is several times slower here.)
-    const r: Record<string, string> = {};
-    for (const [k, v] of this.regMap) r[k] = v;
-    d.regs = r;
+    const r = this.regs;
     if ('X0' in r || 'SP_EL0' in r || 'SP_EL1' in r || 'FAR_EL2' in r) d.arch = 'arm64';
     // R0..R12 (arm32 Xen, or an AArch32 guest on arm64 Xen) win over FAR_EL2.
     if ('R0' in r || 'SP_usr' in r || 'SP_hyp' in r || 'HIFAR' in r) d.arch = 'arm32';
