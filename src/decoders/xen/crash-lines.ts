@@ -269,6 +269,13 @@ export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
   return undefined;
 }
 
+/** The fields every guest trap has (later fields are added after these, in this key order). */
+function guestBase(type: string, message: string, p: GuestPrefixed): GuestTrap {
+  const g: GuestTrap = { type, message, domain: p.domain, vcpu: p.vcpu };
+  if (p.source) g.source = p.source;
+  return g;
+}
+
 /** A §2.7 guest-induced trap line, or undefined. `p`: the line's guest prefix, if it has one. */
 export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): GuestTrap | undefined {
   if (!p) {
@@ -277,33 +284,64 @@ export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): Gues
     return undefined;
   }
   const r = p.rest.trim();
-  const base = (type: string): GuestTrap => {
-    const g: GuestTrap = { type, message: r, domain: p.domain, vcpu: p.vcpu };
-    if (p.source) g.source = p.source;
-    return g;
-  };
   let m: RegExpExecArray | null;
+  let g: GuestTrap;
+  // Each message has its own first letter: only that message's regex runs.
   switch (code(r, 0)) {
     case 0x48: // H
-      if ((m = STAGE2.exec(r))) return { ...base('stage2-abort'), hsr: m[1], guestPc: m[2], gva: m[3], gpa: m[4] };
+      if ((m = STAGE2.exec(r))) {
+        g = guestBase('stage2-abort', r, p);
+        g.hsr = m[1]; g.guestPc = m[2]; g.gva = m[3]; g.gpa = m[4];
+        return g;
+      }
       break;
     case 0x55: // U
-      if ((m = UNSUPPORTED_FSC.exec(r))) return { ...base('unsupported-fsc'), hsr: m[1], dfsc: m[2] };
-      if ((m = UNKNOWN_GUEST_TRAP.exec(r))) return { ...base('unknown-guest-trap'), hsr: m[1], ec: parseInt(m[2], 16), il: parseInt(m[3], 16), syndrome: m[4] };
-      if ((m = UNHANDLED_SMC.exec(r))) return { ...base('unhandled-smc-hvc'), funcId: m[1] };
+      if ((m = UNSUPPORTED_FSC.exec(r))) {
+        g = guestBase('unsupported-fsc', r, p);
+        g.hsr = m[1]; g.dfsc = m[2];
+        return g;
+      }
+      if ((m = UNKNOWN_GUEST_TRAP.exec(r))) {
+        g = guestBase('unknown-guest-trap', r, p);
+        g.hsr = m[1]; g.ec = parseInt(m[2], 16); g.il = parseInt(m[3], 16); g.syndrome = m[4];
+        return g;
+      }
+      if ((m = UNHANDLED_SMC.exec(r))) {
+        g = guestBase('unhandled-smc-hvc', r, p);
+        g.funcId = m[1];
+        return g;
+      }
       break;
     case 0x49: // I
-      if ((m = INVALID_HVC.exec(r))) return { ...base('invalid-hvc-imm'), imm: m[1] };
+      if ((m = INVALID_HVC.exec(r))) {
+        g = guestBase('invalid-hvc-imm', r, p);
+        g.imm = m[1];
+        return g;
+      }
       break;
     case 0x44: // D
-      if (r === 'Domain tried to use SVE while not allowed') return base('sve-not-allowed');
+      if (r === 'Domain tried to use SVE while not allowed') return guestBase('sve-not-allowed', r, p);
       break;
     case 0x75: // u
-      if ((m = UNHANDLED_ACCESS.exec(r))) return { ...base(m[1] === '64-bit sysreg' ? 'unhandled-sysreg' : 'unhandled-cp'), access: m[1], hsr: m[2] };
-      if ((m = UNHANDLED_CP.exec(r))) return { ...base('unhandled-cp'), access: `CP${m[1]}` };
+      if ((m = UNHANDLED_ACCESS.exec(r))) {
+        g = guestBase(m[1] === '64-bit sysreg' ? 'unhandled-sysreg' : 'unhandled-cp', r, p);
+        g.access = m[1]; g.hsr = m[2];
+        return g;
+      }
+      if ((m = UNHANDLED_CP.exec(r))) {
+        g = guestBase('unhandled-cp', r, p);
+        g.access = `CP${m[1]}`;
+        return g;
+      }
+      break;
+    case 0x64: // d: `deprecated hypercall N`, with or without a second `dNvN: `
+      if ((m = DEPRECATED.exec(r))) {
+        g = guestBase('deprecated-hypercall', r, p);
+        g.hypercall = Number(m[1]);
+        return g;
+      }
       break;
     default:
-      if ((m = DEPRECATED.exec(r))) return { ...base('deprecated-hypercall'), hypercall: Number(m[1]) };
       break;
   }
   return undefined;

@@ -65,13 +65,12 @@ const NAME_SLOTS = 512;
 const names: string[] = new Array<string>(NAME_SLOTS).fill('');
 
 /**
- * Read the `NAME: hex` pairs of a register line (trimmed) into pairNames/pairValues; returns their
- * count, or -1 when the line is not a pairs line (the arrays then hold garbage).
+ * Read the `NAME: hex` pairs of a register line, t[start, end) trimmed, into pairNames/pairValues;
+ * returns their count, or -1 when the line is not a pairs line (the arrays then hold garbage).
  * Character tests are written out (no helper calls): this runs on most lines of a dump.
  */
-export function scanPairs(t: string): number {
-  const n = t.length;
-  let i = 0;
+export function scanPairs(t: string, start: number, n: number): number {
+  let i = start;
   let count = 0;
   while (i < n) {
     // NAME: [A-Za-z][A-Za-z0-9_]*
@@ -124,16 +123,15 @@ const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
 let wordStarts = new Int32Array(64);
 
 /**
- * A stack row (`000080002010fe90 00000000002766dc ...`, trimmed): words of exactly 8 or 16 hex
+ * A stack row (`000080002010fe90 00000000002766dc ...`), t[start, n) trimmed: words of exactly 8 or 16 hex
  * digits separated by whitespace, i.e.
  * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, read by hand.
  * When `t` is one, its words are appended to `into` (a new array when undefined; up to `max` words
  * in all) and that array is returned; otherwise undefined, and `into` is left alone.
  */
-export function pushStackRow(t: string, into: string[] | undefined, max: number): string[] | undefined {
-  const n = t.length;
-  if (n === 0) return undefined;
-  let i = 0;
+export function pushStackRow(t: string, start: number, n: number, into: string[] | undefined, max: number): string[] | undefined {
+  if (n === start) return undefined;
+  let i = start;
   let words = 0;
   for (;;) {
     const w0 = i;

@@ -10,7 +10,12 @@ import {
   pairNames, pairValues, parseBanner, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined,
   type Banner, type TraceEntry,
 } from './regs-lines.js';
-import { code } from '../util.js';
+import { isSpace } from '../util.js';
+
+/** Whether body[s, e) is exactly `text`. */
+function isText(body: string, s: number, e: number, text: string): boolean {
+  return e - s === text.length && body.startsWith(text, s);
+}
 
 /** A console line as the crash family sees it (after unwrapping mail-wrapped lines). */
 export interface XLine {
@@ -128,7 +133,7 @@ export class Dump {
       if (b) this.data.xen = b;
     } else if (init.first === 'orphan') {
       this.state = 'regs';
-      this.regsLine(t, false);
+      if (t !== '') this.regsLine(t, 0, t.length, false);
     }
   }
 
@@ -156,8 +161,15 @@ export class Dump {
    */
   feed(l: XLine, isStart: boolean, isBanner: boolean): FeedResult {
     if (this.lines >= MAX_BLOCK_LINES) return 'break';
-    const t = l.body.trim();
-    const r = this.feedState(l, t, isStart, isBanner);
+    // The line's text without its surrounding whitespace is body[s, e) (what trim() keeps): the
+    // common lines (register pairs, stack rows, blank lines) are read in place, and the few line
+    // shapes matched by a regex or a string take a trimmed copy.
+    const body = l.body;
+    let s = 0;
+    let e = body.length;
+    while (s < e && isSpace(body.charCodeAt(s))) s++;
+    while (e > s && isSpace(body.charCodeAt(e - 1))) e--;
+    const r = this.feedState(body, s, e, isStart, isBanner);
     if (r === 'ok' || r === 'done') this.take(l);
     else if (r === 'foreign') {
       if (++this.foreignRun > MAX_FOREIGN_RUN) return 'break';
@@ -172,61 +184,67 @@ export class Dump {
     return isStart ? 'break' : 'foreign';
   }
 
-  private feedState(l: XLine, t: string, isStart: boolean, isBanner: boolean): FeedResult {
+  /** One line, body[s, e) trimmed (s === e: a blank line). */
+  private feedState(body: string, s: number, e: number, isStart: boolean, isBanner: boolean): FeedResult {
     const d = this.data;
     switch (this.state) {
-      case 'head':
-        if (t === '') return 'ok';
+      case 'head': {
+        if (s === e) return 'ok';
+        const t = body.slice(s, e);
         if (isBanner && !d.xen) {
           const b = parseBanner(t);
           if (b) { d.xen = b; return 'ok'; }
         }
-        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = 'regs'; return this.regsLine(t, isStart); }
+        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = 'regs'; return this.regsLine(t, 0, t.length, isStart); }
         return this.other(isStart);
+      }
       case 'regs':
-        if (t === '') {
+        if (s === e) {
           if (this.sawFar && !this.stackExpected()) return 'done';
           return 'ok';
         }
-        return this.regsLine(t, isStart);
+        return this.regsLine(body, s, e, isStart);
       case 'xstack': {
-        const w = pushStackRow(t, d.stack, MAX_WORDS);
+        const w = pushStackRow(body, s, e, d.stack, MAX_WORDS);
         if (w) { d.stack = w; return 'ok'; }
-        if (t === 'Stack empty.') { d.stackEmpty = true; return 'ok'; }
-        if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
-        if (t === '') return 'ok';
+        if (s === e) return 'ok';
+        if (isText(body, s, e, 'Stack empty.')) { d.stackEmpty = true; return 'ok'; }
+        if (isText(body, s, e, CALL_TRACE)) { this.state = 'ctrace'; return 'ok'; }
         return this.other(isStart);
       }
       case 'ctrace': {
-        if (t === '') return 'done';
-        const e = parseTraceEntry(t);
-        if (e) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(e); return 'ok'; }
+        if (s === e) return 'done';
+        const tr = parseTraceEntry(body.slice(s, e));
+        if (tr) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(tr); return 'ok'; }
         // Captures that lost the closing blank line (timestamped logs print `(XEN)` with no space,
         // which is not a Xen line): the next crash line or panic still ends the trace.
         if (isStart && d.callTrace.length > 0) return 'done-before';
         return this.other(isStart);
       }
       case 'gstackHead': {
+        const t = body.slice(s, e);
         if (GUEST_STACK_NOTES.has(t)) { d.guestStackNote = t; return 'done'; }
-        const w = pushStackRow(t, d.guestStack, MAX_WORDS);
+        const w = pushStackRow(body, s, e, d.guestStack, MAX_WORDS);
         if (w) { d.guestStack = w; this.state = 'gstack'; return 'ok'; }
-        if (t === '') return 'ok';
+        if (s === e) return 'ok';
         return this.other(isStart);
       }
       case 'gstack': {
-        const w = pushStackRow(t, d.guestStack, MAX_WORDS);
+        const w = pushStackRow(body, s, e, d.guestStack, MAX_WORDS);
         if (w) { d.guestStack = w; return 'ok'; }
-        if (t === '') return 'done';
+        if (s === e) return 'done';
         return 'done-before';
       }
     }
   }
 
-  private regsLine(t: string, isStart: boolean): FeedResult {
+  /** A line of the register part, body[s, e) trimmed and not blank. */
+  private regsLine(body: string, s: number, e: number, isStart: boolean): FeedResult {
     const d = this.data;
-    const c0 = code(t, 0);
+    const c0 = body.charCodeAt(s);
     // Fast path on the first letter; every branch is anchored.
     if (c0 === 0x43 /* C */) {
+      const t = body.slice(s, e);
       const cpu = CPU_LINE.exec(t);
       if (cpu) {
         if (this.sawCpu) return this.other(isStart); // a second `CPU:` line is another dump
@@ -242,39 +260,46 @@ export class Dump {
         return 'ok';
       }
     } else if (c0 === 0x50 /* P */) {
-      const pc = PC_LINE.exec(t);
+      const pc = PC_LINE.exec(body.slice(s, e));
       if (pc) {
         this.regs.PC = pc[1];
         const sym = symbolOrUndefined(pc[2]);
         if (sym !== undefined) d.pcSymbol = sym;
         return 'ok';
       }
-    } else if (c0 === 0x58 /* X */ && t.startsWith('Xen ')) {
+    } else if (c0 === 0x58 /* X */ && body.startsWith('Xen ', s)) {
+      const t = body.slice(s, e);
       const xs = XEN_STACK.exec(t);
       if (xs) { d.stackSp = xs[1]; this.state = 'xstack'; return 'ok'; }
       if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
-    } else if (c0 === 0x47 /* G */ && t.startsWith('Guest ')) {
-      const gs = GUEST_STACK.exec(t);
+    } else if (c0 === 0x47 /* G */ && body.startsWith('Guest ', s)) {
+      const gs = GUEST_STACK.exec(body.slice(s, e));
       if (gs) { d.guestStackSp = gs[1]; this.state = 'gstackHead'; return 'ok'; }
-    } else if (c0 === 0x4e /* N */ && NO_GUEST_STACK.has(t)) {
-      d.guestStackNote = t;
-      return 'done';
-    }
-    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape.
-    const bk = code(t, 3) === 0x3a /* : */ && code(t, 4) === 0x20 ? BANKED_LINE.exec(t) : null;
-    if (bk) {
-      const n = scanPairs(bk[2].trim());
-      if (n >= 0) {
-        const suffix = bk[1].toLowerCase();
-        for (let i = 0; i < n; i++) this.regs[`${pairNames[i]}_${suffix}`] = pairValues[i];
-        if (bk[1] === 'HYP') {
-          // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
-          for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regs[pairNames[i]] = pairValues[i];
-        }
-        return 'ok';
+    } else if (c0 === 0x4e /* N */) {
+      const t = body.slice(s, e);
+      if (NO_GUEST_STACK.has(t)) {
+        d.guestStackNote = t;
+        return 'done';
       }
     }
-    const n = scanPairs(t);
+    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape.
+    if (s + 4 < e && body.charCodeAt(s + 3) === 0x3a /* : */ && body.charCodeAt(s + 4) === 0x20) {
+      const bk = BANKED_LINE.exec(body.slice(s, e));
+      if (bk) {
+        const pairs = bk[2].trim();
+        const n = scanPairs(pairs, 0, pairs.length);
+        if (n >= 0) {
+          const suffix = bk[1].toLowerCase();
+          for (let i = 0; i < n; i++) this.regs[`${pairNames[i]}_${suffix}`] = pairValues[i];
+          if (bk[1] === 'HYP') {
+            // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
+            for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regs[pairNames[i]] = pairValues[i];
+          }
+          return 'ok';
+        }
+      }
+    }
+    const n = scanPairs(body, s, e);
     if (n >= 0) {
       const regs = this.regs;
       for (let i = 0; i < n; i++) {
