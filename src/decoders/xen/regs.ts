@@ -10,7 +10,9 @@ import {
   pairNames, pairValues, parseBanner, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined,
   type Banner, type TraceEntry,
 } from './regs-lines.js';
-import { isSpace } from '../util.js';
+import { code, isSpace } from '../util.js';
+
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
 
 /** Whether body[s, e) is exactly `text`. */
 function isText(body: string, s: number, e: number, text: string): boolean {
@@ -267,7 +269,7 @@ export class Dump {
         if (sym !== undefined) d.pcSymbol = sym;
         return 'ok';
       }
-    } else if (c0 === 0x58 /* X */ && body.startsWith('Xen ', s)) {
+    } else if (c0 === 0x58 /* X */ && code(body, s + 1) === 0x65 /* e */ && body.startsWith('Xen ', s)) {
       const t = body.slice(s, e);
       const xs = XEN_STACK.exec(t);
       if (xs) { d.stackSp = xs[1]; this.state = 'xstack'; return 'ok'; }
@@ -282,8 +284,10 @@ export class Dump {
         return 'done';
       }
     }
-    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape.
-    if (s + 4 < e && body.charCodeAt(s + 3) === 0x3a /* : */ && body.charCodeAt(s + 4) === 0x20) {
+    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape, three capitals (not
+    // `X10: `, the most common register line).
+    if (s + 4 < e && body.charCodeAt(s + 3) === 0x3a /* : */ && body.charCodeAt(s + 4) === 0x20 &&
+        isUpper(c0) && isUpper(body.charCodeAt(s + 1)) && isUpper(body.charCodeAt(s + 2))) {
       const bk = BANKED_LINE.exec(body.slice(s, e));
       if (bk) {
         const pairs = bk[2].trim();
