@@ -62,18 +62,18 @@ export interface RegsData {
   interleaved?: number[];
 }
 
-type State = 'head' | 'regs' | 'xstack' | 'ctrace' | 'gstackHead' | 'gstack';
+// The part of the dump being read (small integers: the state is switched on for every line).
+const HEAD = 0; // header / banner, before the first register line
+const REGS = 1;
+const XSTACK = 2; // `Xen stack trace from sp=` rows
+const CTRACE = 3; // `Xen call trace:` entries
+const GSTACK_HEAD = 4; // after `Guest stack trace from sp=`
+const GSTACK = 5;
+type State = typeof HEAD | typeof REGS | typeof XSTACK | typeof CTRACE | typeof GSTACK_HEAD | typeof GSTACK;
 
 /** ok: line taken; done: taken and the dump is complete; done-before: complete, line not taken;
  *  foreign: not taken (skipped); break: not taken, the dump is interrupted. */
 export type FeedResult = 'ok' | 'done' | 'done-before' | 'foreign' | 'break';
-
-// A stable, readable key order for the event.
-const KEY_ORDER: Array<keyof RegsData> = [
-  'arch', 'context', 'trigger', 'header', 'cpu', 'domain', 'vcpu', 'pv', 'xen', 'mode', 'modeString', 'pcSymbol',
-  'regs', 'cpsr', 'esr', 'stackSp', 'stack', 'stackEmpty', 'callTrace', 'guestStackSp', 'guestStack', 'guestStackNote',
-  'interleaved',
-];
 
 const MAX_WORDS = 2048;
 const MAX_TRACE = 256;
@@ -115,7 +115,7 @@ export class Dump {
     this.firstSeq = first.seq;
     this.lastSeq = first.endSeq;
     this.ts = first.ts;
-    this.state = 'head';
+    this.state = HEAD;
     this.startedMid = init.first === 'orphan';
     this.contextKnown = init.context !== undefined;
     // Every field present from the start (one object shape for every dump: the per-line accesses
@@ -134,15 +134,15 @@ export class Dump {
       const b = parseBanner(t);
       if (b) this.data.xen = b;
     } else if (init.first === 'orphan') {
-      this.state = 'regs';
+      this.state = REGS;
       if (t !== '') this.regsLine(t, 0, t.length, false);
     }
   }
 
   /** Whether the dump may end here (a line that does not belong to it arrives, or end of input). */
   canEndHere(): boolean {
-    if (this.state === 'gstack') return true;
-    if (this.state === 'regs' && this.sawFar && !this.stackExpected()) return true;
+    if (this.state === GSTACK) return true;
+    if (this.state === REGS && this.sawFar && !this.stackExpected()) return true;
     return false;
   }
 
@@ -190,31 +190,31 @@ export class Dump {
   private feedState(body: string, s: number, e: number, isStart: boolean, isBanner: boolean): FeedResult {
     const d = this.data;
     switch (this.state) {
-      case 'head': {
+      case HEAD: {
         if (s === e) return 'ok';
         const t = body.slice(s, e);
         if (isBanner && !d.xen) {
           const b = parseBanner(t);
           if (b) { d.xen = b; return 'ok'; }
         }
-        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = 'regs'; return this.regsLine(t, 0, t.length, isStart); }
+        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = REGS; return this.regsLine(t, 0, t.length, isStart); }
         return this.other(isStart);
       }
-      case 'regs':
+      case REGS:
         if (s === e) {
           if (this.sawFar && !this.stackExpected()) return 'done';
           return 'ok';
         }
         return this.regsLine(body, s, e, isStart);
-      case 'xstack': {
+      case XSTACK: {
         const w = pushStackRow(body, s, e, d.stack, MAX_WORDS);
         if (w) { d.stack = w; return 'ok'; }
         if (s === e) return 'ok';
         if (isText(body, s, e, 'Stack empty.')) { d.stackEmpty = true; return 'ok'; }
-        if (isText(body, s, e, CALL_TRACE)) { this.state = 'ctrace'; return 'ok'; }
+        if (isText(body, s, e, CALL_TRACE)) { this.state = CTRACE; return 'ok'; }
         return this.other(isStart);
       }
-      case 'ctrace': {
+      case CTRACE: {
         if (s === e) return 'done';
         const tr = parseTraceEntry(body.slice(s, e));
         if (tr) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(tr); return 'ok'; }
@@ -223,15 +223,15 @@ export class Dump {
         if (isStart && d.callTrace.length > 0) return 'done-before';
         return this.other(isStart);
       }
-      case 'gstackHead': {
+      case GSTACK_HEAD: {
         const t = body.slice(s, e);
         if (GUEST_STACK_NOTES.has(t)) { d.guestStackNote = t; return 'done'; }
         const w = pushStackRow(body, s, e, d.guestStack, MAX_WORDS);
-        if (w) { d.guestStack = w; this.state = 'gstack'; return 'ok'; }
+        if (w) { d.guestStack = w; this.state = GSTACK; return 'ok'; }
         if (s === e) return 'ok';
         return this.other(isStart);
       }
-      case 'gstack': {
+      case GSTACK: {
         const w = pushStackRow(body, s, e, d.guestStack, MAX_WORDS);
         if (w) { d.guestStack = w; return 'ok'; }
         if (s === e) return 'done';
@@ -272,11 +272,11 @@ export class Dump {
     } else if (c0 === 0x58 /* X */ && code(body, s + 1) === 0x65 /* e */ && body.startsWith('Xen ', s)) {
       const t = body.slice(s, e);
       const xs = XEN_STACK.exec(t);
-      if (xs) { d.stackSp = xs[1]; this.state = 'xstack'; return 'ok'; }
-      if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
+      if (xs) { d.stackSp = xs[1]; this.state = XSTACK; return 'ok'; }
+      if (t === CALL_TRACE) { this.state = CTRACE; return 'ok'; }
     } else if (c0 === 0x47 /* G */ && body.startsWith('Guest ', s)) {
       const gs = GUEST_STACK.exec(body.slice(s, e));
-      if (gs) { d.guestStackSp = gs[1]; this.state = 'gstackHead'; return 'ok'; }
+      if (gs) { d.guestStackSp = gs[1]; this.state = GSTACK_HEAD; return 'ok'; }
     } else if (c0 === 0x4e /* N */) {
       const t = body.slice(s, e);
       if (NO_GUEST_STACK.has(t)) {
@@ -340,8 +340,32 @@ export class Dump {
       const e = decodeEsr(esr, arm32Xen);
       if (e) d.esr = e;
     }
+    // The fields that are set, in the event's key order, written out (named stores: a loop over
+    // key names would make every store and load a generic keyed one).
     const out = {} as RegsData;
-    for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
+    if (d.arch !== undefined) out.arch = d.arch;
+    out.context = d.context;
+    out.trigger = d.trigger;
+    if (d.header !== undefined) out.header = d.header;
+    if (d.cpu !== undefined) out.cpu = d.cpu;
+    if (d.domain !== undefined) out.domain = d.domain;
+    if (d.vcpu !== undefined) out.vcpu = d.vcpu;
+    if (d.pv !== undefined) out.pv = d.pv;
+    if (d.xen !== undefined) out.xen = d.xen;
+    if (d.mode !== undefined) out.mode = d.mode;
+    if (d.modeString !== undefined) out.modeString = d.modeString;
+    if (d.pcSymbol !== undefined) out.pcSymbol = d.pcSymbol;
+    out.regs = d.regs;
+    if (d.cpsr !== undefined) out.cpsr = d.cpsr;
+    if (d.esr !== undefined) out.esr = d.esr;
+    if (d.stackSp !== undefined) out.stackSp = d.stackSp;
+    if (d.stack !== undefined) out.stack = d.stack;
+    if (d.stackEmpty !== undefined) out.stackEmpty = d.stackEmpty;
+    out.callTrace = d.callTrace;
+    if (d.guestStackSp !== undefined) out.guestStackSp = d.guestStackSp;
+    if (d.guestStack !== undefined) out.guestStack = d.guestStack;
+    if (d.guestStackNote !== undefined) out.guestStackNote = d.guestStackNote;
+    if (d.interleaved !== undefined) out.interleaved = d.interleaved;
     return out;
   }
 }
