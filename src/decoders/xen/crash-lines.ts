@@ -44,6 +44,24 @@ const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /**
+ * Whether a line may be a gdprintk one (`arch/arm/traps.c:1983:d0v0 ...`) as splitGuestPrefix()
+ * reads it: a first `.c:` in the first 80 characters that ends the leading run of path characters
+ * ([\w./-], which the GDPRINTK regex requires; `:` is not one of them, so the first `.c:` of such
+ * a line is where the run stops). Reads at most the first 82 characters, by hand, instead of
+ * searching the whole line for `.c:`.
+ */
+function isGdprintk(body: string): boolean {
+  const n = body.length < 82 ? body.length : 82;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = body.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x2d && c <= 0x39 /* - . / 0-9 */) || c === 0x5f)) break;
+  }
+  // body[i] is the first non-path character: `:` right after `.c`, the `.` at 1..79.
+  return i >= 3 && i < n && i - 2 < 80 && body.charCodeAt(i) === 0x3a && body.charCodeAt(i - 1) === 0x63 && body.charCodeAt(i - 2) === 0x2e;
+}
+
+/**
  * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
  * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
  * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or
@@ -54,9 +72,9 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 export function mayMatter(body: string): boolean {
   const c = code(body, 0);
   if (c >= 0x61 && c <= 0x7a) { // a-z
-    if (c === 0x64 /* d */) return true;
-    const at = body.indexOf('.c:', 1);
-    return at > 0 && at < 80;
+    // gprintk `d0v0`, multicall `d0v0: multicall`, `domain_crash called from`, or gdprintk.
+    if (c === 0x64 /* d */ && (isDigit(code(body, 1)) || body.startsWith('domain_crash called from '))) return true;
+    return isGdprintk(body);
   }
   switch (c) {
     case 0x2a: return body.startsWith('*** Dumping ') || body.startsWith(PANIC_STARS); // *
