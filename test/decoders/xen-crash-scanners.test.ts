@@ -1,0 +1,61 @@
+// The hand-written readers of the crash family against the regexes they replace: register pairs,
+// stack rows, the no-block gate and classify()'s first-character switch. Random lines built from
+// the characters these formats use, plus edge cases (unicode blanks, commas, lone words).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { classify, mayMatter } from '../../src/decoders/xen/crash-lines.js';
+import { pairNames, pairValues, pushStackRow, scanPairs } from '../../src/decoders/xen/regs-lines.js';
+
+const PAIRS = /^[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+(?:,?\s+[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+)*,?$/;
+const PAIR = /([A-Za-z][A-Za-z0-9_]*):\s*([0-9a-fA-F]+)/g;
+const STACK_ROW = /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/;
+// The gates the first-character switches replace.
+const CRASH_STARTS = String.raw`\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from `;
+const CLASSIFY_START = new RegExp(`^(?:${CRASH_STARTS}|Xen version )`);
+const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z][\s\S]{0,78}?\.c:)`);
+
+const pieces = ['X0', 'R12', 'ESR_EL2', 'SP_EL1', 'x', '_', ':', ': ', ' ', '  ', ',', ', ', '\t', '\u00a0', '\u2028',
+  '0000000000000000', '00000000', 'ffffffff', 'DEADbeef', '0x', 'g', '1', '-', '.', '/', '.c:', '[', 'd0v0', 'v', '12'];
+const line = fc.array(fc.constantFrom(...pieces), { maxLength: 14 }).map((a) => a.join(''));
+
+describe('crash family line readers', () => {
+  it('scanPairs reads exactly the documented pairs grammar, in place', () => {
+    fc.assert(fc.property(line, fc.constantFrom('', '   ', ' \t'), (t, pad) => {
+      const trimmed = t.trim();
+      const body = pad + trimmed + pad;
+      const n = scanPairs(body, pad.length, pad.length + trimmed.length);
+      if (!PAIRS.test(trimmed)) { expect(n).toBe(-1); return; }
+      const want = [...trimmed.matchAll(PAIR)];
+      expect(n).toBe(want.length);
+      for (let i = 0; i < n; i++) { expect(pairNames[i]).toBe(want[i][1]); expect(pairValues[i]).toBe(want[i][2]); }
+    }), { numRuns: 3000 });
+  });
+
+  it('pushStackRow takes exactly the rows of 8/16-digit words, and only up to the cap', () => {
+    fc.assert(fc.property(line, fc.integer({ min: 0, max: 5 }), (t, max) => {
+      const trimmed = t.trim();
+      const into = ['w'];
+      const got = pushStackRow(' ' + trimmed + ' ', 1, 1 + trimmed.length, into, max + 1);
+      if (!STACK_ROW.test(trimmed)) { expect(got).toBeUndefined(); expect(into).toEqual(['w']); return; }
+      expect(got).toBe(into);
+      expect(into).toEqual(['w', ...trimmed.split(/\s+/)].slice(0, Math.max(1, max + 1)));
+    }), { numRuns: 3000 });
+    expect(pushStackRow('', 0, 0, undefined, 10)).toBeUndefined();
+    expect(pushStackRow('00000000 1111111111111111', 0, 25, undefined, 10)).toEqual(['00000000', '1111111111111111']);
+  });
+
+  it('mayMatter says yes to every line the old gate let through that can matter', () => {
+    const starts = fc.constantFrom('', 'd', 'do', 'a', 'arch/arm/traps.c:1983:d0v0 ', 'xen-source/xen/common/x.c:', 'CPU', 'CPU:', 'CPU3: Unexpected Trap: ',
+      'Domain ', 'Domain 1 ', 'Xen ', 'Xen call trace:', '*** Dumping ', '----[ Xen-', 'domain_crash called from ', 'drivers/x.c:1:d1v0 ');
+    fc.assert(fc.property(starts, line, (s, rest) => {
+      const body = s + rest;
+      // Lines the old gate let through but that match nothing may be dropped; none other.
+      if (MAY_MATTER.test(body) && !mayMatter(body)) {
+        expect(classify(body)).toBeUndefined();
+        expect(/^d\d|^([\w./-]+\.c):(\d+):d(\d+)v(\d+)/.test(body)).toBe(false);
+        expect(/^CPU:/.test(body)).toBe(false);
+      }
+      if (!CLASSIFY_START.test(body)) expect(classify(body)).toBeUndefined();
+    }), { numRuns: 5000 });
+  });
+});
