@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classify, mayMatter } from '../../src/decoders/xen/crash-lines.js';
-import { pairNames, pairValues, pushStackRow, scanPairs } from '../../src/decoders/xen/regs-lines.js';
+import { pairNames, pairValues, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined } from '../../src/decoders/xen/regs-lines.js';
 
 const PAIRS = /^[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+(?:,?\s+[A-Za-z][A-Za-z0-9_]*:\s*[0-9a-fA-F]+)*,?$/;
 const PAIR = /([A-Za-z][A-Za-z0-9_]*):\s*([0-9a-fA-F]+)/g;
@@ -16,6 +16,19 @@ const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|
 
 const pieces = ['X0', 'R12', 'ESR_EL2', 'SP_EL1', 'x', '_', ':', ': ', ' ', '  ', ',', ', ', '\t', '\u00a0', '\u2028',
   '0000000000000000', '00000000', 'ffffffff', 'DEADbeef', '0x', 'g', '1', '-', '.', '/', '.c:', '[', 'd0v0', 'v', '12'];
+/** parseTraceEntry() as it was written with regexes. */
+function traceByRegex(t: string): unknown {
+  const m = /^\[<([0-9a-fA-F]+)>\]\s*(.*?)\s*$/.exec(t);
+  if (!m) return undefined;
+  let rest = m[2];
+  const e: Record<string, string> = { addr: m[1] };
+  const k = /\s*\((PC|LR)\)$/.exec(rest);
+  if (k) { e.kind = k[1]; rest = rest.slice(0, k.index); }
+  const sym = symbolOrUndefined(rest.trim());
+  if (sym !== undefined) e.symbol = sym;
+  return e;
+}
+
 const line = fc.array(fc.constantFrom(...pieces), { maxLength: 14 }).map((a) => a.join(''));
 
 describe('crash family line readers', () => {
@@ -42,6 +55,17 @@ describe('crash family line readers', () => {
     }), { numRuns: 3000 });
     expect(pushStackRow('', 0, 0, undefined, 10)).toBeUndefined();
     expect(pushStackRow('00000000 1111111111111111', 0, 25, undefined, 10)).toEqual(['00000000', '1111111111111111']);
+  });
+
+  it('parseTraceEntry reads what the trace regexes read', () => {
+    const parts = fc.constantFrom('[<', '>]', '00000a0000257c4c', 'Ff', ' ', '  ', '\t', '\n', '\u2028', 'domain.c#idle_loop+0x128/0x190',
+      '(PC)', '(LR)', '(', ')', 'PC', 'x', '0x1f');
+    const entry = fc.array(parts, { maxLength: 10 }).map((a) => a.join(''));
+    fc.assert(fc.property(entry, fc.boolean(), (rest, head) => {
+      const t = ((head ? '[<00000a0000257c4c>]' : '') + rest).trim();
+      expect(parseTraceEntry(t)).toEqual(traceByRegex(t));
+    }), { numRuns: 5000 });
+    expect(parseTraceEntry('[<00000a0000257c4c>] domain.c#idle_loop+0x128/0x190 (PC)')).toEqual({ addr: '00000a0000257c4c', kind: 'PC', symbol: 'domain.c#idle_loop+0x128/0x190' });
   });
 
   it('mayMatter says yes to every line the old gate let through that can matter', () => {
