@@ -118,6 +118,10 @@ export const GUEST_STACK = /^Guest stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const CALL_TRACE = 'Xen call trace:';
 const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
 
+// A whole line (blank around it allowed) of 16- or 8-digit words separated by one space.
+const ROW16 = /^\s*[0-9a-fA-F]{16}(?: [0-9a-fA-F]{16})*\s*$/;
+const ROW8 = /^\s*[0-9a-fA-F]{8}(?: [0-9a-fA-F]{8})*\s*$/;
+
 /** Start offsets of the words of the last stack row read (reused: no allocation per row). */
 let wordStarts = new Int32Array(64);
 
@@ -130,6 +134,15 @@ let wordStarts = new Int32Array(64);
  */
 export function pushStackRow(t: string, start: number, n: number, into: string[] | undefined, max: number): string[] | undefined {
   if (n === start) return undefined;
+  // Xen prints `%p` words of one width, one space apart: for such a row one regex test (native)
+  // replaces the character loop and the words are at fixed offsets.
+  const len = n - start;
+  const width = len % 17 === 16 && ROW16.test(t) ? 16 : len % 9 === 8 && ROW8.test(t) ? 8 : 0;
+  if (width !== 0) {
+    const out = into ?? [];
+    for (let w0 = start; w0 < n && out.length < max; w0 += width + 1) out.push(t.slice(w0, w0 + width));
+    return out;
+  }
   let i = start;
   let words = 0;
   for (;;) {
