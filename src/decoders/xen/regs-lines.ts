@@ -21,11 +21,20 @@ export interface Banner {
 // §1.2 `----[ Xen-%d.%d%s  %s  %s  %s ]----` (fields separated by two spaces; older releases use three)
 const BANNER = /^----\[ Xen-(\S+)\s+(\S+)\s+(debug=[yn](?: \w+=[yn])*)\s+(Not tainted|Tainted:.*?)\s*\]----\s*$/;
 
+/**
+ * The last banner read: one Xen build prints the same banner for every dump, so a repeat is
+ * copied instead of parsed again (the regex costs a microsecond).
+ */
+let lastBannerText = '';
+let lastBanner: Banner | undefined;
+
 export function parseBanner(body: string): Banner | undefined {
+  if (lastBanner !== undefined && body === lastBannerText) return { ...lastBanner };
   const m = BANNER.exec(body);
   if (!m) return undefined;
   const tainted = m[4] !== 'Not tainted';
-  return {
+  lastBannerText = body;
+  lastBanner = {
     version: m[1],
     arch: m[2],
     debug: m[3].startsWith('debug=y'),
@@ -34,6 +43,7 @@ export function parseBanner(body: string): Banner | undefined {
     taintFlags: tainted ? m[4].slice('Tainted:'.length).replace(/\s+/g, '') : '',
     taint: m[4],
   };
+  return { ...lastBanner };
 }
 
 export function isBannerStart(body: string): boolean {
