@@ -304,34 +304,34 @@ export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): Gues
   const r = p.rest.trim();
   let m: RegExpExecArray | null;
   let g: GuestTrap;
-  // Each message has its own first letter: only that message's regex runs.
+  // Each message has its own first letter and literal start: a regex runs only on its own message.
   switch (code(r, 0)) {
     case 0x48: // H
-      if ((m = STAGE2.exec(r))) {
+      if (r.startsWith('HSR=') && (m = STAGE2.exec(r))) {
         g = guestBase('stage2-abort', r, p);
         g.hsr = m[1]; g.guestPc = m[2]; g.gva = m[3]; g.gpa = m[4];
         return g;
       }
       break;
     case 0x55: // U
-      if ((m = UNSUPPORTED_FSC.exec(r))) {
+      if (r.startsWith('Unsupported FSC: ') && (m = UNSUPPORTED_FSC.exec(r))) {
         g = guestBase('unsupported-fsc', r, p);
         g.hsr = m[1]; g.dfsc = m[2];
         return g;
       }
-      if ((m = UNKNOWN_GUEST_TRAP.exec(r))) {
+      if (r.startsWith('Unknown Guest Trap. ') && (m = UNKNOWN_GUEST_TRAP.exec(r))) {
         g = guestBase('unknown-guest-trap', r, p);
         g.hsr = m[1]; g.ec = parseInt(m[2], 16); g.il = parseInt(m[3], 16); g.syndrome = m[4];
         return g;
       }
-      if ((m = UNHANDLED_SMC.exec(r))) {
+      if (r.startsWith('Unhandled SMC/HVC: ') && (m = UNHANDLED_SMC.exec(r))) {
         g = guestBase('unhandled-smc-hvc', r, p);
         g.funcId = m[1];
         return g;
       }
       break;
     case 0x49: // I
-      if ((m = INVALID_HVC.exec(r))) {
+      if (r.startsWith('Invalid HVC imm ') && (m = INVALID_HVC.exec(r))) {
         g = guestBase('invalid-hvc-imm', r, p);
         g.imm = m[1];
         return g;
