@@ -77,7 +77,7 @@ const names: string[] = new Array<string>(NAME_SLOTS).fill('');
 /**
  * Read the `NAME: hex` pairs of a register line, t[start, end) trimmed, into pairNames/pairValues;
  * returns their count, or -1 when the line is not a pairs line (the arrays then hold garbage).
- * Character tests are written out (no helper calls): this runs on most lines of a dump.
+ * Character tests are written out (no helper calls): this runs on most lines of a register dump.
  */
 export function scanPairs(t: string, start: number, n: number): number {
   let i = start;
@@ -136,8 +136,8 @@ const ROW8 = /^\s*[0-9a-fA-F]{8}(?: [0-9a-fA-F]{8})*\s*$/;
 let wordStarts = new Int32Array(64);
 
 /**
- * A stack row (`000080002010fe90 00000000002766dc ...`), t[start, n) trimmed: words of exactly 8 or 16 hex
- * digits separated by whitespace, i.e.
+ * A stack row (`000080002010fe90 00000000002766dc ...`), t[start, n) trimmed: words of exactly 8
+ * or 16 hex digits separated by whitespace, i.e.
  * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, read by hand.
  * When `t` is one, its words are appended to `into` (a new array when undefined; up to `max` words
  * in all) and that array is returned; otherwise undefined, and `into` is left alone.
