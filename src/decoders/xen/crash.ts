@@ -224,14 +224,7 @@ export function xenCrashFamily(): Family {
     }
 
     if (dump) {
-      const isStart = s !== undefined;
-      const r = dump.feed(l, isStart, s?.t === 'banner');
-      if (r === 'ok') return;
-      if (r === 'foreign') { guestTrap(l, emit); return; }
-      if (r === 'done') { closeDump(emit); return; }
-      if (r === 'done-before') closeDump(emit);
-      else closeDump(emit, reasonFor(s));
-      xenLine(l, emit, depth + 1);
+      dumpLine(dump, l, s, emit, depth);
       return;
     }
 
@@ -240,6 +233,17 @@ export function xenCrashFamily(): Family {
       return;
     }
     startLine(l, s, emit);
+  }
+
+  /** A Xen line while a dump is open (`s`: what classify() made of it). */
+  function dumpLine(d: Dump, l: Unwrapped, s: Start | undefined, emit: Emit, depth: number): void {
+    const r = d.feed(l, s !== undefined, s?.t === 'banner');
+    if (r === 'ok') return;
+    if (r === 'foreign') { guestTrap(l, emit); return; }
+    if (r === 'done') { closeDump(emit); return; }
+    if (r === 'done-before') closeDump(emit);
+    else closeDump(emit, reasonFor(s));
+    xenLine(l, emit, depth + 1);
   }
 
   function reasonFor(s: Start | undefined): string {
@@ -413,11 +417,31 @@ export function xenCrashFamily(): Family {
   let curEmit: Emit = () => {};
   const out = (l: Unwrapped): void => process(l, curEmit);
 
+  /** The line handed to dumpLine() by the fast path below (reused: no allocation per line). */
+  const inDump: Unwrapped = { seq: 0, endSeq: 0, ts: 0, body: '', line: undefined as unknown as TaggedLine };
+
   return {
     name: 'xen-crash',
     push(line, emit) {
       const st = line.stream;
       if (st === 'xen') xenCount++;
+      // Fast path inside a dump: most of its lines are indented (register pairs, stack rows, call
+      // trace) or blank. Such a line starts nothing (every start classify() knows begins with a
+      // visible character) and the unwrapper would pass it on as is (it holds only lines ending in
+      // a space and rewrites only lines starting with `[`): it goes straight to the dump.
+      if (dump !== undefined && panic === undefined && st === 'xen' && !unwrap.holding) {
+        const b = line.body;
+        if (b.length === 0 || (b.charCodeAt(0) === 0x20 && b.charCodeAt(b.length - 1) !== 0x20)) {
+          const l = inDump;
+          l.seq = line.seq;
+          l.endSeq = line.seq;
+          l.ts = line.ts;
+          l.body = b;
+          l.line = line;
+          dumpLine(dump, l, undefined, emit, 0);
+          return;
+        }
+      }
       // Fast path: with nothing open, most lines cannot start anything of ours.
       if (dump === undefined && panic === undefined && pending.length === 0 && !unwrap.holding) {
         if (st === 'plain' || st === 'firmware') return;
