@@ -3,7 +3,7 @@
 // the characters these formats use, plus edge cases (unicode blanks, commas, lone words).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classify, mayMatter } from '../../src/decoders/xen/crash-lines.js';
+import { classify, mayMatter, splitGuestPrefix } from '../../src/decoders/xen/crash-lines.js';
 import { hexHalves } from '../../src/decoders/xen/esr.js';
 import { hexHalves as hexHalvesByRegex } from '../../src/decoders/util.js';
 import { pairNames, pairValues, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined } from '../../src/decoders/xen/regs-lines.js';
@@ -75,6 +75,28 @@ describe('crash family line readers', () => {
     fc.assert(fc.property(v, (s) => { expect(hexHalves(s)).toEqual(hexHalvesByRegex(s)); }), { numRuns: 5000 });
     expect(hexHalves('0000000096000006')).toEqual([0, 0x96000006]);
     expect(hexHalves('ffffffffffffffff')).toEqual([0xffffffff, 0xffffffff]);
+  });
+
+  it('splitGuestPrefix reads the gprintk/gdprintk prefixes as their regexes do', () => {
+    const ref = (body: string): unknown => {
+      const c = body.charCodeAt(0);
+      if (!(c >= 0x61 && c <= 0x7a)) return undefined;
+      if (c === 0x64) {
+        const m = /^d(\d+)v(\d+):? (.*)$/.exec(body);
+        if (m) return { domain: Number(m[1]), vcpu: Number(m[2]), rest: m[3] };
+      }
+      const at = body.indexOf('.c:');
+      if (at > 0 && at < 80) {
+        const m = /^([\w./-]+\.c):(\d+):d(\d+)v(\d+):? (.*)$/.exec(body);
+        if (m) return { domain: Number(m[3]), vcpu: Number(m[4]), rest: m[5], source: { file: m[1], line: Number(m[2]) } };
+      }
+      return undefined;
+    };
+    const parts = fc.constantFrom('d', 'v', '0', '12', ':', ' ', ': ', '\n', '\r', '\u2028', 'x', 'arch/arm/traps.c:', '1983:', 'HSR=0x1');
+    fc.assert(fc.property(fc.array(parts, { maxLength: 10 }).map((a) => a.join('')), (body) => {
+      expect(splitGuestPrefix(body)).toEqual(ref(body));
+    }), { numRuns: 5000 });
+    expect(splitGuestPrefix('d0v1: vGIC: x')).toEqual({ domain: 0, vcpu: 1, rest: 'vGIC: x' });
   });
 
   it('mayMatter says yes to every line the old gate let through that can matter', () => {
