@@ -1,7 +1,7 @@
 // One-line formats of Xen ARM crashes and traps (xen-console-reference §2): what starts a crash
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
-import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
+import { CALL_TRACE, isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
 import { code } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
@@ -41,21 +41,69 @@ const HWDOM = /^Hardware Dom(\d+) (halted|crashed|shutdown)(?: \(unknown reason 
 const HWDOM_SOFT_RESET = /^Hardware domain (\d+) did unsupported soft reset, rebooting\.\s*$/;
 const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
 
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
 /**
- * The literal starts of the crash lines classify() recognises, but for `Xen version ` (a new boot),
- * as regex source: crash.ts builds its own filter from the same list.
+ * Whether a line may be a gdprintk one (`arch/arm/traps.c:1983:d0v0 ...`) as splitGuestPrefix()
+ * reads it: a first `.c:` in the first 80 characters that ends the leading run of path characters
+ * ([\w./-], which the GDPRINTK regex requires; `:` is not one of them, so the first `.c:` of such
+ * a line is where the run stops). Reads at most the first 82 characters, by hand, instead of
+ * searching the whole line for `.c:`.
  */
-export const CRASH_STARTS = String.raw`\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from `;
-
-/** Every line classify() recognises starts like this: one regex rejects the others. */
-const CLASSIFY_START = new RegExp(`^(?:${CRASH_STARTS}|Xen version )`);
-
-/** Recognise a line that starts (or belongs to the start of) a crash block. */
-export function classify(body: string): Start | undefined {
-  return CLASSIFY_START.test(body) ? classifyStart(body) : undefined;
+function isGdprintk(body: string): boolean {
+  const n = body.length < 82 ? body.length : 82;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = body.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x2d && c <= 0x39 /* - . / 0-9 */) || c === 0x5f)) break;
+  }
+  // body[i] is the first non-path character: `:` right after `.c`, the `.` at 1..79.
+  return i >= 3 && i < n && i - 2 < 80 && body.charCodeAt(i) === 0x3a && body.charCodeAt(i - 1) === 0x63 && body.charCodeAt(i - 2) === 0x2e;
 }
 
-function classifyStart(body: string): Start | undefined {
+/**
+ * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
+ * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
+ * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or
+ * an orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). It runs on every
+ * Xen line: a switch on the first character and a few startsWith, no regex. It may say yes to a
+ * line that then matches nothing (it only spares the work of looking), never no to one that matters.
+ */
+export function mayMatter(body: string): boolean {
+  const c = code(body, 0);
+  if (c >= 0x61 && c <= 0x7a) { // a-z
+    // gprintk `d0v0`, multicall `d0v0: multicall`, `domain_crash called from`, or gdprintk.
+    if (c === 0x64 /* d */ && (isDigit(code(body, 1)) || body.startsWith('domain_crash called from '))) return true;
+    return isGdprintk(body);
+  }
+  switch (c) {
+    case 0x2a: return body.startsWith('*** Dumping ') || body.startsWith(PANIC_STARS); // *
+    case 0x2d: return isBannerStart(body); // -
+    case 0x58: // X
+      return body.startsWith('Xen BUG at') || body.startsWith('Xen WARN at') || body.startsWith(CALL_TRACE) ||
+        body.startsWith('Xen stack trace from sp=');
+    case 0x41: return body.startsWith("Assertion '"); // A
+    case 0x43: { // C: `CPU:` (orphan dump line) or `CPU<n>: Unexpected Trap: `
+      if (!body.startsWith('CPU')) return false;
+      const c3 = code(body, 3);
+      return c3 === 0x3a || (isDigit(c3) && body.includes('Unexpected Trap'));
+    }
+    case 0x44: // D
+      return body.startsWith('Data Abort Trap') || (body.startsWith('Domain ') && isDigit(code(body, 7)));
+    case 0x49: return body.startsWith('Instruction Abort Trap'); // I
+    case 0x48: return body.startsWith('Hypervisor Trap.') || body.startsWith('Hardware Dom') || body.startsWith('Hardware dom'); // H
+    case 0x42: return body.startsWith('Bad mode in '); // B
+    case 0x50: return body.startsWith('Panic on CPU '); // P
+    default: return false;
+  }
+}
+
+/**
+ * Recognise a line that starts (or belongs to the start of) a crash block. Runs on every Xen line
+ * that reaches the family: a switch on the first character, then startsWith, and only then an
+ * anchored regex.
+ */
+export function classify(body: string): Start | undefined {
   switch (code(body, 0)) {
     case 0x2a: // *
       if (body.startsWith('*** Dumping ')) {
@@ -86,7 +134,7 @@ function classifyStart(body: string): Start | undefined {
       return s;
     }
     case 0x43: { // C
-      if (!body.startsWith('CPU')) return undefined;
+      if (!body.startsWith('CPU') || !isDigit(code(body, 3))) return undefined;
       const m = UNEXPECTED.exec(body);
       return m ? { t: 'trap', cpu: Number(m[1]), trap: m[2] } : undefined;
     }
@@ -95,7 +143,7 @@ function classifyStart(body: string): Start | undefined {
         const m = ABORT.exec(body);
         return m ? { t: 'abort', fault: 'Data Abort', syndrome: m[2] } : undefined;
       }
-      if (body.startsWith('Domain ')) {
+      if (body.startsWith('Domain ') && isDigit(code(body, 7))) {
         let m = DOM_CRASH.exec(body);
         if (m) return { t: 'domain-crash', domain: Number(m[1]), vcpu: Number(m[2]), cpu: Number(m[3]) };
         m = DOM_CRASH_REPORTED.exec(body);
@@ -197,7 +245,7 @@ export interface GuestTrap {
   [k: string]: unknown;
 }
 
-const GPRINTK = /^d(\d+)v(\d+):? (.*)$/;
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 const GDPRINTK = /^([\w./-]+\.c):(\d+):d(\d+)v(\d+):? (.*)$/;
 const STAGE2 = /^HSR=(0x[0-9a-fA-F]+|0) pc=(0x[0-9a-fA-F]+|0) gva=(0x[0-9a-fA-F]+|0) gpa=(0x[0-9a-fA-F]+|0)\s*$/;
 const UNSUPPORTED_FSC = /^Unsupported FSC: HSR=(0x[0-9a-fA-F]+|0) DFSC=(0x[0-9a-fA-F]+|0)\s*$/;
@@ -222,14 +270,35 @@ export function isAccessDesc(p: GuestPrefixed): boolean {
   return ACCESS_DESC.test(p.rest);
 }
 
+/**
+ * `d<domain>v<vcpu>: ` or `d<domain>v<vcpu> ` and the rest of the line, read by hand: the same as
+ * /^d(\d+)v(\d+):? (.*)$/ (whose `.` stops at a line terminator), without a match array per line.
+ */
+function gprintkPrefix(body: string): GuestPrefixed | undefined {
+  const n = body.length;
+  let i = 1;
+  while (i < n && isDigit(body.charCodeAt(i))) i++;
+  const d1 = i;
+  if (d1 === 1 || i >= n || body.charCodeAt(i) !== 0x76 /* v */) return undefined;
+  const v0 = ++i;
+  while (i < n && isDigit(body.charCodeAt(i))) i++;
+  const v1 = i;
+  if (v1 === v0) return undefined;
+  if (code(body, i) === 0x3a /* : */) i++;
+  if (code(body, i) !== 0x20) return undefined;
+  const rest = body.slice(i + 1);
+  if (LINE_TERMINATOR.test(rest)) return undefined;
+  return { domain: Number(body.slice(1, d1)), vcpu: Number(body.slice(v0, v1)), rest };
+}
+
 /** Split a gprintk (`d0v0 `) or gdprintk (`arch/arm/traps.c:1983:d0v0 `) prefix. */
 export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
   const c = code(body, 0);
   // Cheap gate: gprintk lines start with `d<N>v<M>`, gdprintk lines with a path to a .c file.
   if (c < 0x61 || c > 0x7a) return undefined;
   if (c === 0x64 /* d */) {
-    const m = GPRINTK.exec(body);
-    if (m) return { domain: Number(m[1]), vcpu: Number(m[2]), rest: m[3] };
+    const p = gprintkPrefix(body);
+    if (p) return p;
   }
   const at = body.indexOf('.c:');
   if (at > 0 && at < 80) {
@@ -237,6 +306,13 @@ export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
     if (m) return { domain: Number(m[3]), vcpu: Number(m[4]), rest: m[5], source: { file: m[1], line: Number(m[2]) } };
   }
   return undefined;
+}
+
+/** The fields every guest trap has (later fields are added after these, in this key order). */
+function guestBase(type: string, message: string, p: GuestPrefixed): GuestTrap {
+  const g: GuestTrap = { type, message, domain: p.domain, vcpu: p.vcpu };
+  if (p.source) g.source = p.source;
+  return g;
 }
 
 /** A §2.7 guest-induced trap line, or undefined. `p`: the line's guest prefix, if it has one. */
@@ -247,33 +323,64 @@ export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): Gues
     return undefined;
   }
   const r = p.rest.trim();
-  const base = (type: string): GuestTrap => {
-    const g: GuestTrap = { type, message: r, domain: p.domain, vcpu: p.vcpu };
-    if (p.source) g.source = p.source;
-    return g;
-  };
   let m: RegExpExecArray | null;
+  let g: GuestTrap;
+  // Each message has its own first letter and literal start: a regex runs only on its own message.
   switch (code(r, 0)) {
     case 0x48: // H
-      if ((m = STAGE2.exec(r))) return { ...base('stage2-abort'), hsr: m[1], guestPc: m[2], gva: m[3], gpa: m[4] };
+      if (r.startsWith('HSR=') && (m = STAGE2.exec(r))) {
+        g = guestBase('stage2-abort', r, p);
+        g.hsr = m[1]; g.guestPc = m[2]; g.gva = m[3]; g.gpa = m[4];
+        return g;
+      }
       break;
     case 0x55: // U
-      if ((m = UNSUPPORTED_FSC.exec(r))) return { ...base('unsupported-fsc'), hsr: m[1], dfsc: m[2] };
-      if ((m = UNKNOWN_GUEST_TRAP.exec(r))) return { ...base('unknown-guest-trap'), hsr: m[1], ec: parseInt(m[2], 16), il: parseInt(m[3], 16), syndrome: m[4] };
-      if ((m = UNHANDLED_SMC.exec(r))) return { ...base('unhandled-smc-hvc'), funcId: m[1] };
+      if (r.startsWith('Unsupported FSC: ') && (m = UNSUPPORTED_FSC.exec(r))) {
+        g = guestBase('unsupported-fsc', r, p);
+        g.hsr = m[1]; g.dfsc = m[2];
+        return g;
+      }
+      if (r.startsWith('Unknown Guest Trap. ') && (m = UNKNOWN_GUEST_TRAP.exec(r))) {
+        g = guestBase('unknown-guest-trap', r, p);
+        g.hsr = m[1]; g.ec = parseInt(m[2], 16); g.il = parseInt(m[3], 16); g.syndrome = m[4];
+        return g;
+      }
+      if (r.startsWith('Unhandled SMC/HVC: ') && (m = UNHANDLED_SMC.exec(r))) {
+        g = guestBase('unhandled-smc-hvc', r, p);
+        g.funcId = m[1];
+        return g;
+      }
       break;
     case 0x49: // I
-      if ((m = INVALID_HVC.exec(r))) return { ...base('invalid-hvc-imm'), imm: m[1] };
+      if (r.startsWith('Invalid HVC imm ') && (m = INVALID_HVC.exec(r))) {
+        g = guestBase('invalid-hvc-imm', r, p);
+        g.imm = m[1];
+        return g;
+      }
       break;
     case 0x44: // D
-      if (r === 'Domain tried to use SVE while not allowed') return base('sve-not-allowed');
+      if (r === 'Domain tried to use SVE while not allowed') return guestBase('sve-not-allowed', r, p);
       break;
     case 0x75: // u
-      if ((m = UNHANDLED_ACCESS.exec(r))) return { ...base(m[1] === '64-bit sysreg' ? 'unhandled-sysreg' : 'unhandled-cp'), access: m[1], hsr: m[2] };
-      if ((m = UNHANDLED_CP.exec(r))) return { ...base('unhandled-cp'), access: `CP${m[1]}` };
+      if ((m = UNHANDLED_ACCESS.exec(r))) {
+        g = guestBase(m[1] === '64-bit sysreg' ? 'unhandled-sysreg' : 'unhandled-cp', r, p);
+        g.access = m[1]; g.hsr = m[2];
+        return g;
+      }
+      if ((m = UNHANDLED_CP.exec(r))) {
+        g = guestBase('unhandled-cp', r, p);
+        g.access = `CP${m[1]}`;
+        return g;
+      }
+      break;
+    case 0x64: // d: `deprecated hypercall N`, with or without a second `dNvN: `
+      if ((m = DEPRECATED.exec(r))) {
+        g = guestBase('deprecated-hypercall', r, p);
+        g.hypercall = Number(m[1]);
+        return g;
+      }
       break;
     default:
-      if ((m = DEPRECATED.exec(r))) return { ...base('deprecated-hypercall'), hypercall: Number(m[1]) };
       break;
   }
   return undefined;

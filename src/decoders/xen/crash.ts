@@ -7,7 +7,7 @@
 // until the register dump that follows it closes, so the crash event can carry the dump's CPU, PC
 // and ESR, and the dump knows what triggered it. A panic links to the crash event right before it.
 import type { DecodedEvent, Emit, Family, TaggedLine } from '../types.js';
-import { CRASH_STARTS, classify, isAccessDesc, parseBadModeEsr, parseGuestTrap, parseWalkLine, splitGuestPrefix, type Start } from './crash-lines.js';
+import { classify, isAccessDesc, mayMatter, parseBadModeEsr, parseGuestTrap, parseWalkLine, splitGuestPrefix, type Start } from './crash-lines.js';
 import { Panic } from './crash-panic.js';
 import { Unwrapper, type Unwrapped } from './crash-unwrap.js';
 import { decodeEsr, decodeIss, type EsrInfo } from './esr.js';
@@ -36,15 +36,6 @@ const MAX_PENDING = 8;
 /** A crash line and its dump are adjacent; a panic comes within a few lines of the dump's end. */
 const PANIC_LINK_GAP = 5;
 const CAUSE_KINDS = new Set(['xen.bug', 'xen.assert', 'xen.trap', 'xen.abort', 'xen.domain.crash']);
-
-/**
- * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
- * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
- * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or an
- * orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). One regex rejects most
- * Xen lines before any allocation.
- */
-const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z][\s\S]{0,78}?\.c:)`);
 
 const PLAIN_BOOT = /^(?: __ {2}__ {2,}| ?Xen \d+\.\d+[\w.+~-]*\s*$)/;
 
@@ -233,14 +224,7 @@ export function xenCrashFamily(): Family {
     }
 
     if (dump) {
-      const isStart = s !== undefined;
-      const r = dump.feed(l, isStart, s?.t === 'banner');
-      if (r === 'ok') return;
-      if (r === 'foreign') { guestTrap(l, emit); return; }
-      if (r === 'done') { closeDump(emit); return; }
-      if (r === 'done-before') closeDump(emit);
-      else closeDump(emit, reasonFor(s));
-      xenLine(l, emit, depth + 1);
+      dumpLine(dump, l, s, emit, depth);
       return;
     }
 
@@ -249,6 +233,17 @@ export function xenCrashFamily(): Family {
       return;
     }
     startLine(l, s, emit);
+  }
+
+  /** A Xen line while a dump is open (`s`: what classify() made of it). */
+  function dumpLine(d: Dump, l: Unwrapped, s: Start | undefined, emit: Emit, depth: number): void {
+    const r = d.feed(l, s !== undefined, s?.t === 'banner');
+    if (r === 'ok') return;
+    if (r === 'foreign') { guestTrap(l, emit); return; }
+    if (r === 'done') { closeDump(emit); return; }
+    if (r === 'done-before') closeDump(emit);
+    else closeDump(emit, reasonFor(s));
+    xenLine(l, emit, depth + 1);
   }
 
   function reasonFor(s: Start | undefined): string {
@@ -422,16 +417,36 @@ export function xenCrashFamily(): Family {
   let curEmit: Emit = () => {};
   const out = (l: Unwrapped): void => process(l, curEmit);
 
+  /** The line handed to dumpLine() by the fast path below (reused: no allocation per line). */
+  const inDump: Unwrapped = { seq: 0, endSeq: 0, ts: 0, body: '', line: undefined as unknown as TaggedLine };
+
   return {
     name: 'xen-crash',
     push(line, emit) {
       const st = line.stream;
       if (st === 'xen') xenCount++;
+      // Fast path inside a dump: most of its lines are indented (register pairs, stack rows, call
+      // trace) or blank. Such a line starts nothing (every start classify() knows begins with a
+      // visible character) and the unwrapper would pass it on as is (it holds only lines ending in
+      // a space and rewrites only lines starting with `[`): it goes straight to the dump.
+      if (dump !== undefined && panic === undefined && st === 'xen' && !unwrap.holding) {
+        const b = line.body;
+        if (b.length === 0 || (b.charCodeAt(0) === 0x20 && b.charCodeAt(b.length - 1) !== 0x20)) {
+          const l = inDump;
+          l.seq = line.seq;
+          l.endSeq = line.seq;
+          l.ts = line.ts;
+          l.body = b;
+          l.line = line;
+          dumpLine(dump, l, undefined, emit, 0);
+          return;
+        }
+      }
       // Fast path: with nothing open, most lines cannot start anything of ours.
       if (dump === undefined && panic === undefined && pending.length === 0 && !unwrap.holding) {
         if (st === 'plain' || st === 'firmware') return;
         if (st === 'guest') { if (line.body !== 'DEBUG') return; }
-        else if (!MAY_MATTER.test(line.body)) return;
+        else if (!mayMatter(line.body)) return;
       }
       curEmit = emit;
       unwrap.push(line, mayWrap, out);

@@ -2,7 +2,33 @@
 // (xen-console-reference §1.3-§1.6, §2.3, §2.5): ESR_EL2 (arm64) / HSR (arm32 Xen, printed as
 // `ESR_EL2:` since 4.x), the CPSR/SPSR value and the `MODE:%s` string. Values come from the Arm ARM
 // (ESR_ELx / HSR, SPSR_ELx / CPSR); only fields Xen can see at EL2 are decoded.
-import { hexHalves } from '../util.js';
+import { isSpace } from '../util.js';
+
+/**
+ * A hex value (`0x` prefix allowed, blanks around it ignored) of 1 to 16 digits as its high and
+ * low 32 bits, or undefined: the decoders' hexHalves() read by hand (it runs for every dump's CPSR
+ * and ESR and every guest trap's HSR).
+ */
+export function hexHalves(s: string): [hi: number, lo: number] | undefined {
+  let i = 0;
+  let n = s.length;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  while (n > i && isSpace(s.charCodeAt(n - 1))) n--;
+  if (n - i >= 2 && s.charCodeAt(i) === 0x30 && (s.charCodeAt(i + 1) | 0x20) === 0x78 /* x */) i += 2;
+  const len = n - i;
+  if (len < 1 || len > 16) return undefined;
+  const split = n - 8 > i ? n - 8 : i; // the low 32 bits are the last 8 digits
+  let hi = 0;
+  let lo = 0;
+  for (let k = i; k < n; k++) {
+    const c = s.charCodeAt(k);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return undefined;
+    if (k < split) hi = hi * 16 + d;
+    else lo = lo * 16 + d;
+  }
+  return [hi, lo];
+}
 
 /** Exception classes (ESR_ELx.EC / HSR.EC). AArch32 (HSR) naming differs for a few; see EC_NAMES_ARM32. */
 const EC_NAMES: Record<number, string> = {
@@ -82,33 +108,37 @@ export interface FscInfo {
   level?: number;
 }
 
+/** A level-specific fault status. */
+function fscAt(code: number, name: string, level: number): FscInfo {
+  return { code, name: `${name}, level ${level}`, level };
+}
+
 /** DFSC/IFSC (long-descriptor format, also used by HSR in Hyp mode). */
 export function decodeFsc(code: number): FscInfo {
   const lvl = code & 3;
   const hi = code & 0x3c;
-  const at = (name: string, level: number): FscInfo => ({ code, name: `${name}, level ${level}`, level });
   switch (hi) {
-    case 0x00: return at('Address size fault', lvl);
-    case 0x04: return at('Translation fault', lvl);
-    case 0x08: return at('Access flag fault', lvl);
-    case 0x0c: return at('Permission fault', lvl);
-    case 0x14: return at('Synchronous External abort on translation table walk', lvl);
-    case 0x1c: return at('Synchronous parity or ECC error on translation table walk', lvl);
-    case 0x24: return at('Granule Protection Fault on translation table walk', lvl);
+    case 0x00: return fscAt(code, 'Address size fault', lvl);
+    case 0x04: return fscAt(code, 'Translation fault', lvl);
+    case 0x08: return fscAt(code, 'Access flag fault', lvl);
+    case 0x0c: return fscAt(code, 'Permission fault', lvl);
+    case 0x14: return fscAt(code, 'Synchronous External abort on translation table walk', lvl);
+    case 0x1c: return fscAt(code, 'Synchronous parity or ECC error on translation table walk', lvl);
+    case 0x24: return fscAt(code, 'Granule Protection Fault on translation table walk', lvl);
     default: break;
   }
   switch (code) {
     case 0x10: return { code, name: 'Synchronous External abort, not on translation table walk' };
     case 0x11: return { code, name: 'Synchronous Tag Check Fault' };
-    case 0x13: return at('Synchronous External abort on translation table walk', -1);
+    case 0x13: return fscAt(code, 'Synchronous External abort on translation table walk', -1);
     case 0x18: return { code, name: 'Synchronous parity or ECC error, not on translation table walk' };
-    case 0x1b: return at('Synchronous parity or ECC error on translation table walk', -1);
+    case 0x1b: return fscAt(code, 'Synchronous parity or ECC error on translation table walk', -1);
     case 0x21: return { code, name: 'Alignment fault' };
     case 0x22: return { code, name: 'Debug event' };
-    case 0x23: return at('Granule Protection Fault on translation table walk', -1);
+    case 0x23: return fscAt(code, 'Granule Protection Fault on translation table walk', -1);
     case 0x28: return { code, name: 'Granule Protection Fault, not on translation table walk' };
-    case 0x29: return at('Address size fault', -1);
-    case 0x2b: return at('Translation fault', -1);
+    case 0x29: return fscAt(code, 'Address size fault', -1);
+    case 0x2b: return fscAt(code, 'Translation fault', -1);
     case 0x30: return { code, name: 'TLB conflict abort' };
     case 0x31: return { code, name: 'Unsupported atomic hardware update fault' };
     case 0x34: return { code, name: 'IMPLEMENTATION DEFINED fault (Lockdown)' };
@@ -158,80 +188,84 @@ export function decodeEsr(value: string, arm32 = false): EsrInfo | undefined {
   return out;
 }
 
+/** Bits [hi:lo] of a 32-bit value (a plain function: no closure made per decode). */
+function bits(v: number, hi: number, lo: number): number {
+  return (v >>> lo) & ((1 << (hi - lo + 1)) - 1);
+}
+
 /** EC-specific ISS fields. `iss` is ISS[24:0]; exported for `Syndrome=` values printed alone (§2.3). */
 export function decodeIss(ec: number, iss: number, arm32 = false): Record<string, unknown> {
-  const b = (hi: number, lo: number) => (iss >>> lo) & ((1 << (hi - lo + 1)) - 1);
   switch (ec) {
     case 0x24: case 0x25: { // data abort
-      const dfsc = b(5, 0);
+      const dfsc = bits(iss, 5, 0);
       const f = decodeFsc(dfsc);
       const o: Record<string, unknown> = {
-        isv: b(24, 24),
+        isv: bits(iss, 24, 24),
         dfsc,
         dfscHex: `0x${dfsc.toString(16).padStart(2, '0')}`,
         dfscName: f.name,
-        wnr: b(6, 6),
-        access: b(6, 6) ? 'write' : 'read',
-        s1ptw: b(7, 7),
-        cm: b(8, 8),
-        ea: b(9, 9),
-        fnv: b(10, 10),
+        wnr: bits(iss, 6, 6),
+        access: bits(iss, 6, 6) ? 'write' : 'read',
+        s1ptw: bits(iss, 7, 7),
+        cm: bits(iss, 8, 8),
+        ea: bits(iss, 9, 9),
+        fnv: bits(iss, 10, 10),
       };
       if (f.level !== undefined) o.faultLevel = f.level;
-      if (!arm32) o.vncr = b(13, 13);
-      if (b(24, 24)) {
-        const sas = b(23, 22);
+      if (!arm32) o.vncr = bits(iss, 13, 13);
+      if (bits(iss, 24, 24)) {
+        const sas = bits(iss, 23, 22);
         o.sas = sas;
         o.accessSize = [1, 2, 4, 8][sas];
-        o.sse = b(21, 21);
-        o.srt = arm32 ? b(19, 16) : b(20, 16);
+        o.sse = bits(iss, 21, 21);
+        o.srt = arm32 ? bits(iss, 19, 16) : bits(iss, 20, 16);
         if (!arm32) {
-          o.sf = b(15, 15);
-          o.ar = b(14, 14);
+          o.sf = bits(iss, 15, 15);
+          o.ar = bits(iss, 14, 14);
         }
       }
       return o;
     }
     case 0x20: case 0x21: { // instruction abort
-      const ifsc = b(5, 0);
+      const ifsc = bits(iss, 5, 0);
       const f = decodeFsc(ifsc);
       const o: Record<string, unknown> = {
         ifsc,
         ifscHex: `0x${ifsc.toString(16).padStart(2, '0')}`,
         ifscName: f.name,
-        s1ptw: b(7, 7),
-        ea: b(9, 9),
-        fnv: b(10, 10),
+        s1ptw: bits(iss, 7, 7),
+        ea: bits(iss, 9, 9),
+        fnv: bits(iss, 10, 10),
       };
       if (f.level !== undefined) o.faultLevel = f.level;
       return o;
     }
     case 0x2f: { // SError
-      const dfsc = b(5, 0);
-      return { ids: b(24, 24), iesb: b(13, 13), aet: b(12, 10), ea: b(9, 9), dfsc, dfscName: dfsc === 0 ? 'Uncategorized' : dfsc === 0x11 ? 'Asynchronous SError interrupt' : decodeFsc(dfsc).name };
+      const dfsc = bits(iss, 5, 0);
+      return { ids: bits(iss, 24, 24), iesb: bits(iss, 13, 13), aet: bits(iss, 12, 10), ea: bits(iss, 9, 9), dfsc, dfscName: dfsc === 0 ? 'Uncategorized' : dfsc === 0x11 ? 'Asynchronous SError interrupt' : decodeFsc(dfsc).name };
     }
     case 0x11: case 0x12: case 0x13: case 0x15: case 0x16: case 0x17:
-      return { imm16: b(15, 0), imm16Hex: `0x${b(15, 0).toString(16)}` };
+      return { imm16: bits(iss, 15, 0), imm16Hex: `0x${bits(iss, 15, 0).toString(16)}` };
     case 0x3c: case 0x38:
-      return { comment: b(15, 0), commentHex: `0x${b(15, 0).toString(16)}` };
+      return { comment: bits(iss, 15, 0), commentHex: `0x${bits(iss, 15, 0).toString(16)}` };
     case 0x01:
-      return { ti: b(1, 0), instruction: ['WFI', 'WFE', 'WFIT', 'WFET'][b(1, 0)], cv: b(24, 24), cond: b(23, 20) };
+      return { ti: bits(iss, 1, 0), instruction: ['WFI', 'WFE', 'WFIT', 'WFET'][bits(iss, 1, 0)], cv: bits(iss, 24, 24), cond: bits(iss, 23, 20) };
     case 0x18:
       return {
-        op0: b(21, 20), op2: b(19, 17), op1: b(16, 14), crn: b(13, 10), rt: b(9, 5), crm: b(4, 1),
-        direction: b(0, 0) ? 'read' : 'write',
+        op0: bits(iss, 21, 20), op2: bits(iss, 19, 17), op1: bits(iss, 16, 14), crn: bits(iss, 13, 10), rt: bits(iss, 9, 5), crm: bits(iss, 4, 1),
+        direction: bits(iss, 0, 0) ? 'read' : 'write',
       };
     case 0x03: case 0x05:
       return {
-        cv: b(24, 24), cond: b(23, 20), opc2: b(19, 17), opc1: b(16, 14), crn: b(13, 10), rt: b(8, 5), crm: b(4, 1),
-        direction: b(0, 0) ? 'read' : 'write',
+        cv: bits(iss, 24, 24), cond: bits(iss, 23, 20), opc2: bits(iss, 19, 17), opc1: bits(iss, 16, 14), crn: bits(iss, 13, 10), rt: bits(iss, 8, 5), crm: bits(iss, 4, 1),
+        direction: bits(iss, 0, 0) ? 'read' : 'write',
       };
     case 0x04: case 0x0c:
-      return { cv: b(24, 24), cond: b(23, 20), opc1: b(19, 16), rt2: b(14, 10), rt: b(9, 5), crm: b(4, 1), direction: b(0, 0) ? 'read' : 'write' };
+      return { cv: bits(iss, 24, 24), cond: bits(iss, 23, 20), opc1: bits(iss, 19, 16), rt2: bits(iss, 14, 10), rt: bits(iss, 9, 5), crm: bits(iss, 4, 1), direction: bits(iss, 0, 0) ? 'read' : 'write' };
     case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
-      const fsc = b(5, 0);
+      const fsc = bits(iss, 5, 0);
       const o: Record<string, unknown> = { ifsc: fsc };
-      if (ec === 0x34 || ec === 0x35) { o.wnr = b(6, 6); o.cm = b(8, 8); }
+      if (ec === 0x34 || ec === 0x35) { o.wnr = bits(iss, 6, 6); o.cm = bits(iss, 8, 8); }
       return o;
     }
     default:
@@ -278,37 +312,36 @@ export function decodeCpsr(value: string, arm32Xen = false): CpsrInfo | undefine
   const h = hexHalves(value);
   if (h === undefined) return undefined;
   const v = h[1]; // bits [31:0]
-  const b = (hi: number, lo: number) => (v >>> lo) & ((1 << (hi - lo + 1)) - 1);
-  const m = b(4, 0);
-  const aarch32 = arm32Xen || b(4, 4) === 1;
+  const m = bits(v, 4, 0);
+  const aarch32 = arm32Xen || bits(v, 4, 4) === 1;
   const modeBits = aarch32 ? AARCH32_MODES[m] ?? 'Unknown' : AARCH64_MODES[m] ?? 'Unknown';
-  const n = b(31, 31), z = b(30, 30), c = b(29, 29), vv = b(28, 28);
+  const n = bits(v, 31, 31), z = bits(v, 30, 30), c = bits(v, 29, 29), vv = bits(v, 28, 28);
   const flags = (n ? 'N' : '') + (z ? 'Z' : '') + (c ? 'C' : '') + (vv ? 'V' : '');
-  const a = b(8, 8), i = b(7, 7), f = b(6, 6);
+  const a = bits(v, 8, 8), i = bits(v, 7, 7), f = bits(v, 6, 6);
   const out: CpsrInfo = {
     value, n, z, c, v: vv, flags, aarch32, m, modeBits,
     masks: '', a, i, f,
-    il: b(20, 20), ss: b(21, 21), pan: b(22, 22),
+    il: bits(v, 20, 20), ss: bits(v, 21, 21), pan: bits(v, 22, 22),
   };
   if (aarch32) {
     out.masks = (a ? 'A' : '') + (i ? 'I' : '') + (f ? 'F' : '');
-    out.q = b(27, 27);
-    out.ge = b(19, 16);
-    out.e = b(9, 9);
-    out.t = b(5, 5);
-    out.j = b(24, 24);
-    out.it = (b(15, 10) << 2) | b(26, 25);
+    out.q = bits(v, 27, 27);
+    out.ge = bits(v, 19, 16);
+    out.e = bits(v, 9, 9);
+    out.t = bits(v, 5, 5);
+    out.j = bits(v, 24, 24);
+    out.it = (bits(v, 15, 10) << 2) | bits(v, 26, 25);
   } else {
-    const d = b(9, 9);
+    const d = bits(v, 9, 9);
     out.d = d;
     out.masks = (d ? 'D' : '') + (a ? 'A' : '') + (i ? 'I' : '') + (f ? 'F' : '');
-    out.sp = b(0, 0) ? 'SPx' : 'SP0';
-    out.el = b(3, 2);
-    out.ssbs = b(12, 12);
-    out.btype = b(11, 10);
-    out.uao = b(23, 23);
-    out.dit = b(24, 24);
-    out.tco = b(25, 25);
+    out.sp = bits(v, 0, 0) ? 'SPx' : 'SP0';
+    out.el = bits(v, 3, 2);
+    out.ssbs = bits(v, 12, 12);
+    out.btype = bits(v, 11, 10);
+    out.uao = bits(v, 23, 23);
+    out.dit = bits(v, 24, 24);
+    out.tco = bits(v, 25, 25);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // register lines of show_registers_64/_32 and _show_registers, the Xen/guest stack and the call
 // trace. Matchers run only on lines already inside a dump (or on a cheap first-character check),
 // never on every console line.
-import { code, isSpace } from '../util.js';
+import { isSpace } from '../util.js';
 
 export interface Banner {
   version: string;
@@ -21,11 +21,20 @@ export interface Banner {
 // §1.2 `----[ Xen-%d.%d%s  %s  %s  %s ]----` (fields separated by two spaces; older releases use three)
 const BANNER = /^----\[ Xen-(\S+)\s+(\S+)\s+(debug=[yn](?: \w+=[yn])*)\s+(Not tainted|Tainted:.*?)\s*\]----\s*$/;
 
+/**
+ * The last banner read: one Xen build prints the same banner for every dump, so a repeat is
+ * copied instead of parsed again (the regex costs a microsecond).
+ */
+let lastBannerText = '';
+let lastBanner: Banner | undefined;
+
 export function parseBanner(body: string): Banner | undefined {
+  if (lastBanner !== undefined && body === lastBannerText) return { ...lastBanner };
   const m = BANNER.exec(body);
   if (!m) return undefined;
   const tainted = m[4] !== 'Not tainted';
-  return {
+  lastBannerText = body;
+  lastBanner = {
     version: m[1],
     arch: m[2],
     debug: m[3].startsWith('debug=y'),
@@ -34,6 +43,7 @@ export function parseBanner(body: string): Banner | undefined {
     taintFlags: tainted ? m[4].slice('Tainted:'.length).replace(/\s+/g, '') : '',
     taint: m[4],
   };
+  return { ...lastBanner };
 }
 
 export function isBannerStart(body: string): boolean {
@@ -55,79 +65,124 @@ export const BANKED_LINE = /^(USR|SVC|ABT|UND|IRQ|FIQ|HYP|MON): (.*)$/;
 export const pairNames: string[] = [];
 export const pairValues: string[] = [];
 
-const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-const isWordChar = (c: number): boolean => isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
-const isHexChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+/**
+ * Register names seen so far, by a hash of their characters: a dump names the same few dozen
+ * registers again and again, so a name is read from the table instead of sliced out of every line
+ * (no short-string copy, and the object key is the same string each time). A slot holds the last
+ * name that hashed to it; a collision only costs a slice.
+ */
+const NAME_SLOTS = 512;
+const names: string[] = new Array<string>(NAME_SLOTS).fill('');
 
 /**
- * Read the `NAME: hex` pairs of a register line (trimmed) into pairNames/pairValues; returns their
- * count, or -1 when the line is not a pairs line (the arrays then hold garbage).
+ * Read the `NAME: hex` pairs of a register line, t[start, end) trimmed, into pairNames/pairValues;
+ * returns their count, or -1 when the line is not a pairs line (the arrays then hold garbage).
+ * Character tests are written out (no helper calls): this runs on most lines of a register dump.
  */
-export function scanPairs(t: string): number {
-  const n = t.length;
-  let i = 0;
+export function scanPairs(t: string, start: number, n: number): number {
+  let i = start;
   let count = 0;
-  for (;;) {
-    // NAME
-    if (!isLetter(code(t, i))) return -1;
-    const n0 = i;
-    i++;
-    while (i < n && isWordChar(t.charCodeAt(i))) i++;
-    if (code(t, i) !== 0x3a /* : */) return -1;
-    const n1 = i;
-    i++;
+  while (i < n) {
+    // NAME: [A-Za-z][A-Za-z0-9_]*
+    let c = t.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return -1;
+    const n0 = i++;
+    let h = c;
+    for (; i < n; i++) {
+      c = t.charCodeAt(i);
+      if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f)) break;
+      h = (h * 31 + c) | 0;
+    }
+    if (i >= n || c !== 0x3a /* : */) return -1;
+    const n1 = i++;
     while (i < n && isSpace(t.charCodeAt(i))) i++;
     // hex value (maximal run)
     const v0 = i;
-    while (i < n && isHexChar(t.charCodeAt(i))) i++;
+    for (; i < n; i++) {
+      c = t.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+    }
     if (i === v0) return -1;
-    pairNames[count] = t.slice(n0, n1);
+    const len = n1 - n0;
+    const slot = (h ^ len) & (NAME_SLOTS - 1);
+    let name = names[slot];
+    if (name.length !== len || !t.startsWith(name, n0)) names[slot] = name = t.slice(n0, n1);
+    pairNames[count] = name;
     pairValues[count] = t.slice(v0, i);
     count++;
-    if (code(t, i) === 0x2c /* , */) i++;
     if (i === n) return count;
-    if (!isSpace(code(t, i))) return -1;
+    c = t.charCodeAt(i);
+    if (c === 0x2c /* , */) {
+      if (++i === n) return count;
+      c = t.charCodeAt(i);
+    }
+    if (!isSpace(c)) return -1;
     while (i < n && isSpace(t.charCodeAt(i))) i++;
   }
+  return -1; // (only reached for an empty line)
 }
 
 // §1.7 stacks and the call trace
 export const XEN_STACK = /^Xen stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const GUEST_STACK = /^Guest stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const CALL_TRACE = 'Xen call trace:';
-const TRACE_ENTRY = /^\[<([0-9a-fA-F]+)>\]\s*(.*?)\s*$/;
 const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
 
+// A whole line (blank around it allowed) of 16- or 8-digit words separated by one space.
+const ROW16 = /^\s*[0-9a-fA-F]{16}(?: [0-9a-fA-F]{16})*\s*$/;
+const ROW8 = /^\s*[0-9a-fA-F]{8}(?: [0-9a-fA-F]{8})*\s*$/;
+
+/** Start offsets of the words of the last stack row read (reused: no allocation per row). */
+let wordStarts = new Int32Array(64);
+
 /**
- * A stack row (`000080002010fe90 00000000002766dc ...`, trimmed): words of exactly 8 or 16 hex
- * digits separated by whitespace. Same as
- * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, by hand.
+ * A stack row (`000080002010fe90 00000000002766dc ...`), t[start, n) trimmed: words of exactly 8
+ * or 16 hex digits separated by whitespace, i.e.
+ * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, read by hand.
+ * When `t` is one, its words are appended to `into` (a new array when undefined; up to `max` words
+ * in all) and that array is returned; otherwise undefined, and `into` is left alone.
  */
-function isStackRow(t: string): boolean {
-  const n = t.length;
-  if (n === 0) return false;
-  let i = 0;
+export function pushStackRow(t: string, start: number, n: number, into: string[] | undefined, max: number): string[] | undefined {
+  if (n === start) return undefined;
+  // Xen prints `%p` words of one width, one space apart: for such a row one regex test (native)
+  // replaces the character loop and the words are at fixed offsets.
+  const len = n - start;
+  const width = len % 17 === 16 && ROW16.test(t) ? 16 : len % 9 === 8 && ROW8.test(t) ? 8 : 0;
+  if (width !== 0) {
+    const out = into ?? [];
+    for (let w0 = start; w0 < n && out.length < max; w0 += width + 1) out.push(t.slice(w0, w0 + width));
+    return out;
+  }
+  let i = start;
+  let words = 0;
   for (;;) {
     const w0 = i;
-    while (i < n && isHexChar(t.charCodeAt(i))) i++;
+    for (; i < n; i++) {
+      const c = t.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+    }
     const len = i - w0;
-    if (len !== 8 && len !== 16) return false;
-    if (i === n) return true;
-    if (!isSpace(code(t, i))) return false;
+    if (len !== 8 && len !== 16) return undefined;
+    if (words === wordStarts.length) {
+      const more = new Int32Array(words * 2);
+      more.set(wordStarts);
+      wordStarts = more;
+    }
+    wordStarts[words++] = w0;
+    if (i === n) break;
+    if (!isSpace(t.charCodeAt(i))) return undefined;
     while (i < n && isSpace(t.charCodeAt(i))) i++;
-    if (i === n) return false;
+    if (i === n) return undefined;
   }
-}
-
-const WHITESPACE = /\s+/;
-
-/** Words of a stack row (`   000080002010fe90 00000000002766dc ...`, trimmed), or undefined. */
-export function parseStackRow(t: string): string[] | undefined {
-  if (!isStackRow(t)) return undefined;
-  // Xen separates the words with one space: split on that (a builtin). Every piece being 8 or 16
-  // long then proves there was no other whitespace (a piece holding some would be 17 or more).
-  const w = t.split(' ');
-  return w.every((x) => x.length === 8 || x.length === 16) ? w : t.split(WHITESPACE);
+  const out = into ?? [];
+  for (let k = 0; k < words && out.length < max; k++) {
+    const w0 = wordStarts[k];
+    // A word is 16 digits when the 9th character is still a hex digit (else it is 8 long).
+    const c = w0 + 8 < n ? t.charCodeAt(w0 + 8) : 0x20;
+    const long = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+    out.push(t.slice(w0, w0 + (long ? 16 : 8)));
+  }
+  return out;
 }
 
 export interface TraceEntry {
@@ -138,17 +193,37 @@ export interface TraceEntry {
   kind?: 'PC' | 'LR';
 }
 
+/**
+ * A call trace entry, `t` trimmed: `[<%p>] %pS` with `(PC)` / `(LR)` after the first two. Read by
+ * hand, the same as /^\[<([0-9a-fA-F]+)>\]\s*(.*?)\s*$/ and then /\s*\((PC|LR)\)$/ on the rest
+ * (the lazy group and the unanchored marker regex cost a microsecond a line).
+ */
 export function parseTraceEntry(t: string): TraceEntry | undefined {
-  const m = TRACE_ENTRY.exec(t);
-  if (!m) return undefined;
-  let rest = m[2];
-  const e: TraceEntry = { addr: m[1] };
-  const k = /\s*\((PC|LR)\)$/.exec(rest);
-  if (k) {
-    e.kind = k[1] as 'PC' | 'LR';
-    rest = rest.slice(0, k.index);
+  if (!t.startsWith('[<')) return undefined;
+  const n = t.length;
+  let i = 2;
+  for (; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
   }
-  rest = rest.trim();
+  if (i === 2 || !t.startsWith('>]', i)) return undefined;
+  const e: TraceEntry = { addr: t.slice(2, i) };
+  i += 2;
+  while (i < n && isSpace(t.charCodeAt(i))) i++;
+  // `(.*?)` stops at a line terminator: the regex fails when one is followed by more text.
+  let end = n;
+  while (end > i && isSpace(t.charCodeAt(end - 1))) end--;
+  for (let j = i; j < end; j++) {
+    const c = t.charCodeAt(j);
+    if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return undefined;
+  }
+  let rest = t.slice(i, end);
+  if (rest.endsWith('(PC)') || rest.endsWith('(LR)')) {
+    e.kind = rest.charCodeAt(rest.length - 3) === 0x50 /* P */ ? 'PC' : 'LR';
+    let k = rest.length - 4;
+    while (k > 0 && isSpace(rest.charCodeAt(k - 1))) k--;
+    rest = rest.slice(0, k);
+  }
   const sym = symbolOrUndefined(rest);
   if (sym !== undefined) e.symbol = sym;
   return e;

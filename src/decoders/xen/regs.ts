@@ -7,10 +7,17 @@ import { MAX_BLOCK_LINES } from '../block.js';
 import { decodeCpsr, decodeEsr, isUserMode, modeShortName, type CpsrInfo, type EsrInfo } from './esr.js';
 import {
   BANKED_LINE, CALL_TRACE, CPSR_LINE, CPU_LINE, GUEST_STACK, GUEST_STACK_NOTES, NO_GUEST_STACK, PC_LINE, XEN_STACK,
-  pairNames, pairValues, parseBanner, parseStackRow, parseTraceEntry, scanPairs, symbolOrUndefined,
+  pairNames, pairValues, parseBanner, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined,
   type Banner, type TraceEntry,
 } from './regs-lines.js';
-import { code } from '../util.js';
+import { code, isSpace } from '../util.js';
+
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+
+/** Whether body[s, e) is exactly `text`. */
+function isText(body: string, s: number, e: number, text: string): boolean {
+  return e - s === text.length && body.startsWith(text, s);
+}
 
 /** A console line as the crash family sees it (after unwrapping mail-wrapped lines). */
 export interface XLine {
@@ -55,27 +62,23 @@ export interface RegsData {
   interleaved?: number[];
 }
 
-type State = 'head' | 'regs' | 'xstack' | 'ctrace' | 'gstackHead' | 'gstack';
+// The part of the dump being read (small integers: the state is switched on for every line).
+const HEAD = 0; // header / banner, before the first register line
+const REGS = 1;
+const XSTACK = 2; // `Xen stack trace from sp=` rows
+const CTRACE = 3; // `Xen call trace:` entries
+const GSTACK_HEAD = 4; // after `Guest stack trace from sp=`
+const GSTACK = 5;
+type State = typeof HEAD | typeof REGS | typeof XSTACK | typeof CTRACE | typeof GSTACK_HEAD | typeof GSTACK;
 
 /** ok: line taken; done: taken and the dump is complete; done-before: complete, line not taken;
  *  foreign: not taken (skipped); break: not taken, the dump is interrupted. */
 export type FeedResult = 'ok' | 'done' | 'done-before' | 'foreign' | 'break';
 
-// A stable, readable key order for the event.
-const KEY_ORDER: Array<keyof RegsData> = [
-  'arch', 'context', 'trigger', 'header', 'cpu', 'domain', 'vcpu', 'pv', 'xen', 'mode', 'modeString', 'pcSymbol',
-  'regs', 'cpsr', 'esr', 'stackSp', 'stack', 'stackEmpty', 'callTrace', 'guestStackSp', 'guestStack', 'guestStackNote',
-  'interleaved',
-];
-
 const MAX_WORDS = 2048;
 const MAX_TRACE = 256;
 const MAX_FOREIGN_RUN = 3;
 const MAX_INTERLEAVED = 32;
-
-function pushWords(into: string[], words: string[]): void {
-  for (let i = 0; i < words.length && into.length < MAX_WORDS; i++) into.push(words[i]);
-}
 
 export interface DumpInit {
   trigger: DumpTrigger;
@@ -101,14 +104,18 @@ export class Dump {
   private sawFar = false;
   private sawCpu = false;
   private contextKnown: boolean;
-  /** The registers as read, in order; `data.regs` is made from it in finish(). */
-  private readonly regMap = new Map<string, string>();
+  /**
+   * The registers as read, in order (`data.regs`). A plain object written as lines come: a later
+   * line naming a register again overwrites its value and keeps its place, as a Map would, and
+   * finish() has nothing to copy.
+   */
+  private readonly regs: Record<string, string> = {};
 
   constructor(first: XLine, init: DumpInit) {
     this.firstSeq = first.seq;
     this.lastSeq = first.endSeq;
     this.ts = first.ts;
-    this.state = 'head';
+    this.state = HEAD;
     this.startedMid = init.first === 'orphan';
     this.contextKnown = init.context !== undefined;
     // Every field present from the start (one object shape for every dump: the per-line accesses
@@ -116,7 +123,7 @@ export class Dump {
     this.data = {
       arch: undefined, context: init.context ?? 'host', trigger: init.trigger, header: init.header, cpu: init.cpu,
       domain: init.domain, vcpu: init.vcpu, pv: init.pv, xen: undefined, mode: undefined, modeString: undefined,
-      regs: {}, pcSymbol: undefined, cpsr: undefined, esr: undefined, stackSp: undefined, stack: undefined,
+      regs: this.regs, pcSymbol: undefined, cpsr: undefined, esr: undefined, stackSp: undefined, stack: undefined,
       stackEmpty: undefined, callTrace: [], guestStackSp: undefined, guestStack: undefined, guestStackNote: undefined,
       interleaved: undefined,
     };
@@ -127,15 +134,15 @@ export class Dump {
       const b = parseBanner(t);
       if (b) this.data.xen = b;
     } else if (init.first === 'orphan') {
-      this.state = 'regs';
-      this.regsLine(t, false);
+      this.state = REGS;
+      if (t !== '') this.regsLine(t, 0, t.length, false);
     }
   }
 
   /** Whether the dump may end here (a line that does not belong to it arrives, or end of input). */
   canEndHere(): boolean {
-    if (this.state === 'gstack') return true;
-    if (this.state === 'regs' && this.sawFar && !this.stackExpected()) return true;
+    if (this.state === GSTACK) return true;
+    if (this.state === REGS && this.sawFar && !this.stackExpected()) return true;
     return false;
   }
 
@@ -156,8 +163,15 @@ export class Dump {
    */
   feed(l: XLine, isStart: boolean, isBanner: boolean): FeedResult {
     if (this.lines >= MAX_BLOCK_LINES) return 'break';
-    const t = l.body.trim();
-    const r = this.feedState(l, t, isStart, isBanner);
+    // The line's text without its surrounding whitespace is body[s, e) (what trim() keeps): the
+    // common lines (register pairs, stack rows, blank lines) are read in place, and the few line
+    // shapes matched by a regex or a string take a trimmed copy.
+    const body = l.body;
+    let s = 0;
+    let e = body.length;
+    while (s < e && isSpace(body.charCodeAt(s))) s++;
+    while (e > s && isSpace(body.charCodeAt(e - 1))) e--;
+    const r = this.feedState(body, s, e, isStart, isBanner);
     if (r === 'ok' || r === 'done') this.take(l);
     else if (r === 'foreign') {
       if (++this.foreignRun > MAX_FOREIGN_RUN) return 'break';
@@ -172,61 +186,67 @@ export class Dump {
     return isStart ? 'break' : 'foreign';
   }
 
-  private feedState(l: XLine, t: string, isStart: boolean, isBanner: boolean): FeedResult {
+  /** One line, body[s, e) trimmed (s === e: a blank line). */
+  private feedState(body: string, s: number, e: number, isStart: boolean, isBanner: boolean): FeedResult {
     const d = this.data;
     switch (this.state) {
-      case 'head':
-        if (t === '') return 'ok';
+      case HEAD: {
+        if (s === e) return 'ok';
+        const t = body.slice(s, e);
         if (isBanner && !d.xen) {
           const b = parseBanner(t);
           if (b) { d.xen = b; return 'ok'; }
         }
-        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = 'regs'; return this.regsLine(t, isStart); }
+        if (CPU_LINE.test(t) || t.startsWith('PC:')) { this.state = REGS; return this.regsLine(t, 0, t.length, isStart); }
         return this.other(isStart);
-      case 'regs':
-        if (t === '') {
+      }
+      case REGS:
+        if (s === e) {
           if (this.sawFar && !this.stackExpected()) return 'done';
           return 'ok';
         }
-        return this.regsLine(t, isStart);
-      case 'xstack': {
-        const w = parseStackRow(t);
-        if (w) { pushWords((d.stack ??= []), w); return 'ok'; }
-        if (t === 'Stack empty.') { d.stackEmpty = true; return 'ok'; }
-        if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
-        if (t === '') return 'ok';
+        return this.regsLine(body, s, e, isStart);
+      case XSTACK: {
+        const w = pushStackRow(body, s, e, d.stack, MAX_WORDS);
+        if (w) { d.stack = w; return 'ok'; }
+        if (s === e) return 'ok';
+        if (isText(body, s, e, 'Stack empty.')) { d.stackEmpty = true; return 'ok'; }
+        if (isText(body, s, e, CALL_TRACE)) { this.state = CTRACE; return 'ok'; }
         return this.other(isStart);
       }
-      case 'ctrace': {
-        if (t === '') return 'done';
-        const e = parseTraceEntry(t);
-        if (e) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(e); return 'ok'; }
+      case CTRACE: {
+        if (s === e) return 'done';
+        const tr = parseTraceEntry(body.slice(s, e));
+        if (tr) { if (d.callTrace.length < MAX_TRACE) d.callTrace.push(tr); return 'ok'; }
         // Captures that lost the closing blank line (timestamped logs print `(XEN)` with no space,
         // which is not a Xen line): the next crash line or panic still ends the trace.
         if (isStart && d.callTrace.length > 0) return 'done-before';
         return this.other(isStart);
       }
-      case 'gstackHead': {
+      case GSTACK_HEAD: {
+        const t = body.slice(s, e);
         if (GUEST_STACK_NOTES.has(t)) { d.guestStackNote = t; return 'done'; }
-        const w = parseStackRow(t);
-        if (w) { pushWords((d.guestStack ??= []), w); this.state = 'gstack'; return 'ok'; }
-        if (t === '') return 'ok';
+        const w = pushStackRow(body, s, e, d.guestStack, MAX_WORDS);
+        if (w) { d.guestStack = w; this.state = GSTACK; return 'ok'; }
+        if (s === e) return 'ok';
         return this.other(isStart);
       }
-      case 'gstack': {
-        const w = parseStackRow(t);
-        if (w) { pushWords((d.guestStack ??= []), w); return 'ok'; }
-        if (t === '') return 'done';
+      case GSTACK: {
+        const w = pushStackRow(body, s, e, d.guestStack, MAX_WORDS);
+        if (w) { d.guestStack = w; return 'ok'; }
+        if (s === e) return 'done';
         return 'done-before';
       }
     }
   }
 
-  private regsLine(t: string, isStart: boolean): FeedResult {
+  /** A line of the register part, body[s, e) trimmed and not blank. */
+  private regsLine(body: string, s: number, e: number, isStart: boolean): FeedResult {
     const d = this.data;
-    const c0 = code(t, 0);
+    const c0 = body.charCodeAt(s);
     // Fast path on the first letter; every branch is anchored.
     if (c0 === 0x43 /* C */) {
+      const t = body.slice(s, e);
       const cpu = CPU_LINE.exec(t);
       if (cpu) {
         if (this.sawCpu) return this.other(isStart); // a second `CPU:` line is another dump
@@ -236,50 +256,59 @@ export class Dump {
       }
       const cpsr = CPSR_LINE.exec(t);
       if (cpsr) {
-        this.regMap.set('CPSR', cpsr[1]);
+        this.regs.CPSR = cpsr[1];
         d.modeString = cpsr[2].trim();
         d.mode = modeShortName(d.modeString);
         return 'ok';
       }
     } else if (c0 === 0x50 /* P */) {
-      const pc = PC_LINE.exec(t);
+      const pc = PC_LINE.exec(body.slice(s, e));
       if (pc) {
-        this.regMap.set('PC', pc[1]);
+        this.regs.PC = pc[1];
         const sym = symbolOrUndefined(pc[2]);
         if (sym !== undefined) d.pcSymbol = sym;
         return 'ok';
       }
-    } else if (c0 === 0x58 /* X */ && t.startsWith('Xen ')) {
+    } else if (c0 === 0x58 /* X */ && code(body, s + 1) === 0x65 /* e */ && body.startsWith('Xen ', s)) {
+      const t = body.slice(s, e);
       const xs = XEN_STACK.exec(t);
-      if (xs) { d.stackSp = xs[1]; this.state = 'xstack'; return 'ok'; }
-      if (t === CALL_TRACE) { this.state = 'ctrace'; return 'ok'; }
-    } else if (c0 === 0x47 /* G */ && t.startsWith('Guest ')) {
-      const gs = GUEST_STACK.exec(t);
-      if (gs) { d.guestStackSp = gs[1]; this.state = 'gstackHead'; return 'ok'; }
-    } else if (c0 === 0x4e /* N */ && NO_GUEST_STACK.has(t)) {
-      d.guestStackNote = t;
-      return 'done';
-    }
-    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape.
-    const bk = code(t, 3) === 0x3a /* : */ && code(t, 4) === 0x20 ? BANKED_LINE.exec(t) : null;
-    if (bk) {
-      const n = scanPairs(bk[2].trim());
-      if (n >= 0) {
-        const suffix = bk[1].toLowerCase();
-        for (let i = 0; i < n; i++) this.regMap.set(`${pairNames[i]}_${suffix}`, pairValues[i]);
-        if (bk[1] === 'HYP') {
-          // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
-          for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regMap.set(pairNames[i], pairValues[i]);
-        }
-        return 'ok';
+      if (xs) { d.stackSp = xs[1]; this.state = XSTACK; return 'ok'; }
+      if (t === CALL_TRACE) { this.state = CTRACE; return 'ok'; }
+    } else if (c0 === 0x47 /* G */ && body.startsWith('Guest ', s)) {
+      const gs = GUEST_STACK.exec(body.slice(s, e));
+      if (gs) { d.guestStackSp = gs[1]; this.state = GSTACK_HEAD; return 'ok'; }
+    } else if (c0 === 0x4e /* N */) {
+      const t = body.slice(s, e);
+      if (NO_GUEST_STACK.has(t)) {
+        d.guestStackNote = t;
+        return 'done';
       }
     }
-    const n = scanPairs(t);
+    // `USR: SP: ..`: the regex only when the line has the `XYZ: ` shape, three capitals (not
+    // `X10: `, the most common register line).
+    if (s + 4 < e && body.charCodeAt(s + 3) === 0x3a /* : */ && body.charCodeAt(s + 4) === 0x20 &&
+        isUpper(c0) && isUpper(body.charCodeAt(s + 1)) && isUpper(body.charCodeAt(s + 2))) {
+      const bk = BANKED_LINE.exec(body.slice(s, e));
+      if (bk) {
+        const pairs = bk[2].trim();
+        const n = scanPairs(pairs, 0, pairs.length);
+        if (n >= 0) {
+          const suffix = bk[1].toLowerCase();
+          for (let i = 0; i < n; i++) this.regs[`${pairNames[i]}_${suffix}`] = pairValues[i];
+          if (bk[1] === 'HYP') {
+            // arm32 Xen in hypervisor mode: `HYP: SP: .. LR: ..` are the SP and LR of the dump.
+            for (let i = 0; i < n; i++) if (pairNames[i] === 'SP' || pairNames[i] === 'LR') this.regs[pairNames[i]] = pairValues[i];
+          }
+          return 'ok';
+        }
+      }
+    }
+    const n = scanPairs(body, s, e);
     if (n >= 0) {
-      const regs = this.regMap;
+      const regs = this.regs;
       for (let i = 0; i < n; i++) {
         const k = pairNames[i];
-        regs.set(k, pairValues[i]);
+        regs[k] = pairValues[i];
         if (k === 'FAR_EL2' || k === 'HIFAR') this.sawFar = true;
       }
       return 'ok';
@@ -290,11 +319,7 @@ export class Dump {
   /** Final data: derived fields (arch, context, CPSR and ESR decode). */
   finish(): RegsData {
     const d = this.data;
-    // Registers are collected in a Map (no megamorphic keyed stores per line); same insertion order.
-    // (A plain loop: Object.fromEntries is several times slower here.)
-    const r: Record<string, string> = {};
-    for (const [k, v] of this.regMap) r[k] = v;
-    d.regs = r;
+    const r = this.regs;
     if ('X0' in r || 'SP_EL0' in r || 'SP_EL1' in r || 'FAR_EL2' in r) d.arch = 'arm64';
     // R0..R12 (arm32 Xen, or an AArch32 guest on arm64 Xen) win over FAR_EL2.
     if ('R0' in r || 'SP_usr' in r || 'SP_hyp' in r || 'HIFAR' in r) d.arch = 'arm32';
@@ -315,8 +340,32 @@ export class Dump {
       const e = decodeEsr(esr, arm32Xen);
       if (e) d.esr = e;
     }
+    // The fields that are set, in the event's key order, written out (named stores: a loop over
+    // key names would make every store and load a generic keyed one).
     const out = {} as RegsData;
-    for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
+    if (d.arch !== undefined) out.arch = d.arch;
+    out.context = d.context;
+    out.trigger = d.trigger;
+    if (d.header !== undefined) out.header = d.header;
+    if (d.cpu !== undefined) out.cpu = d.cpu;
+    if (d.domain !== undefined) out.domain = d.domain;
+    if (d.vcpu !== undefined) out.vcpu = d.vcpu;
+    if (d.pv !== undefined) out.pv = d.pv;
+    if (d.xen !== undefined) out.xen = d.xen;
+    if (d.mode !== undefined) out.mode = d.mode;
+    if (d.modeString !== undefined) out.modeString = d.modeString;
+    if (d.pcSymbol !== undefined) out.pcSymbol = d.pcSymbol;
+    out.regs = d.regs;
+    if (d.cpsr !== undefined) out.cpsr = d.cpsr;
+    if (d.esr !== undefined) out.esr = d.esr;
+    if (d.stackSp !== undefined) out.stackSp = d.stackSp;
+    if (d.stack !== undefined) out.stack = d.stack;
+    if (d.stackEmpty !== undefined) out.stackEmpty = d.stackEmpty;
+    out.callTrace = d.callTrace;
+    if (d.guestStackSp !== undefined) out.guestStackSp = d.guestStackSp;
+    if (d.guestStack !== undefined) out.guestStack = d.guestStack;
+    if (d.guestStackNote !== undefined) out.guestStackNote = d.guestStackNote;
+    if (d.interleaved !== undefined) out.interleaved = d.interleaved;
     return out;
   }
 }
