@@ -27,15 +27,29 @@ export function inRangeset(ranges: Array<[number, number]>, n: number): boolean 
 export const HEX16 = /^[0-9a-fA-F]{1,16}$/;
 
 /**
- * A hex string (with or without 0x, up to 16 digits) as its high and low 32-bit halves, or
- * undefined when not hex. Plain numbers: much cheaper than BigInt.
+ * A hex value (`0x` prefix allowed, blanks around it ignored) of 1 to 16 digits as its high and
+ * low 32 bits, or undefined. Plain numbers (much cheaper than BigInt), read by hand: it runs for
+ * every dump's CPSR and ESR and every guest trap's HSR.
  */
 export function hexHalves(s: string): [hi: number, lo: number] | undefined {
-  const t = s.trim().replace(/^0x/i, '');
-  if (!HEX16.test(t)) return undefined;
-  const n = t.length;
-  if (n <= 8) return [0, parseInt(t, 16)];
-  return [parseInt(t.slice(0, n - 8), 16), parseInt(t.slice(n - 8), 16)];
+  let i = 0;
+  let n = s.length;
+  while (i < n && isSpace(s.charCodeAt(i))) i++;
+  while (n > i && isSpace(s.charCodeAt(n - 1))) n--;
+  if (n - i >= 2 && s.charCodeAt(i) === 0x30 && (s.charCodeAt(i + 1) | 0x20) === 0x78 /* x */) i += 2;
+  const len = n - i;
+  if (len < 1 || len > 16) return undefined;
+  const split = n - 8 > i ? n - 8 : i; // the low 32 bits are the last 8 digits
+  let hi = 0;
+  let lo = 0;
+  for (let k = i; k < n; k++) {
+    const c = s.charCodeAt(k);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return undefined;
+    if (k < split) hi = hi * 16 + d;
+    else lo = lo * 16 + d;
+  }
+  return [hi, lo];
 }
 
 /** JavaScript regex `\s` (without the `u` flag): the characters String.prototype.trim removes. */

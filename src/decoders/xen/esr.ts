@@ -2,33 +2,7 @@
 // (xen-console-reference §1.3-§1.6, §2.3, §2.5): ESR_EL2 (arm64) / HSR (arm32 Xen, printed as
 // `ESR_EL2:` since 4.x), the CPSR/SPSR value and the `MODE:%s` string. Values come from the Arm ARM
 // (ESR_ELx / HSR, SPSR_ELx / CPSR); only fields Xen can see at EL2 are decoded.
-import { isSpace } from '../util.js';
-
-/**
- * A hex value (`0x` prefix allowed, blanks around it ignored) of 1 to 16 digits as its high and
- * low 32 bits, or undefined: the decoders' hexHalves() read by hand (it runs for every dump's CPSR
- * and ESR and every guest trap's HSR).
- */
-export function hexHalves(s: string): [hi: number, lo: number] | undefined {
-  let i = 0;
-  let n = s.length;
-  while (i < n && isSpace(s.charCodeAt(i))) i++;
-  while (n > i && isSpace(s.charCodeAt(n - 1))) n--;
-  if (n - i >= 2 && s.charCodeAt(i) === 0x30 && (s.charCodeAt(i + 1) | 0x20) === 0x78 /* x */) i += 2;
-  const len = n - i;
-  if (len < 1 || len > 16) return undefined;
-  const split = n - 8 > i ? n - 8 : i; // the low 32 bits are the last 8 digits
-  let hi = 0;
-  let lo = 0;
-  for (let k = i; k < n; k++) {
-    const c = s.charCodeAt(k);
-    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (d < 0) return undefined;
-    if (k < split) hi = hi * 16 + d;
-    else lo = lo * 16 + d;
-  }
-  return [hi, lo];
-}
+import { hexHalves } from '../util.js';
 
 /** Exception classes (ESR_ELx.EC / HSR.EC). AArch32 (HSR) naming differs for a few; see EC_NAMES_ARM32. */
 const EC_NAMES: Record<number, string> = {
