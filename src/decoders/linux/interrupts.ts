@@ -48,38 +48,52 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
 /** Parse one row for a table of `cpus` columns; undefined when the line is not a row. */
 export function parseRow(b: string, cpus: number): InterruptRow | undefined {
   const n = b.length;
   let i = 0;
   while (i < n && b.charCodeAt(i) === 0x20) i++;
   const ks = i;
+  let numeric = true;
   while (i < n) {
-    const c = code(b, i);
-    if (isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f) i++;
+    const c = b.charCodeAt(i);
+    if (isDigit(c)) i++;
+    else if (isLetter(c) || c === 0x5f) { numeric = false; i++; }
     else break;
   }
   if (i === ks || i - ks > 12 || code(b, i) !== 0x3a /* : */) return undefined;
+  // The first column is a number (`%*d:`) or an arch row name starting with a letter (`IPI0:`, `Err:`).
+  if (!numeric && !isLetter(b.charCodeAt(ks))) return undefined;
   const key = b.slice(ks, i);
-  const numeric = /^\d+$/.test(key);
-  if (!numeric && !/^[A-Za-z]/.test(key)) return undefined;
   i++;
   const counts: number[] = [];
+  let total = 0;
   while (counts.length < cpus) {
     let j = i;
     while (j < n && b.charCodeAt(j) === 0x20) j++;
     const s = j;
-    while (j < n && isDigit(b.charCodeAt(j))) j++;
+    let v = 0;
+    while (j < n) {
+      const d = b.charCodeAt(j) - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      j++;
+    }
     if (j === s || (j < n && b.charCodeAt(j) !== 0x20 && b.charCodeAt(j) !== 0x09)) break;
     if (j - s > 10) return undefined; // counts are u32
-    counts.push(Number(b.slice(s, j)));
+    counts.push(v);
+    total += v;
     i = j;
   }
   if (counts.length !== cpus) {
     if (numeric) return undefined;
     if (!SHORT_ROWS.has(key) || (counts.length === 0 && key !== 'FIQ')) return undefined;
   }
-  const row: InterruptRow = { irq: key, counts, total: counts.reduce((a, c) => a + c, 0) };
+  const row: InterruptRow = { irq: key, counts, total };
   const tail = b.slice(i).trim();
   if (numeric) {
     row.num = Number(key);
@@ -90,7 +104,15 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
       if (m[4]) row.trigger = m[4] as 'Level' | 'Edge';
       const flow = m[5] ?? m[3];
       if (flow) row.flow = flow;
-      if (m[6]) { row.name = m[6]; row.actions = m[6].split(', ').map((a) => a.trim()).filter(Boolean); }
+      if (m[6]) {
+        row.name = m[6];
+        const actions: string[] = [];
+        for (const a of m[6].split(', ')) {
+          const t = a.trim();
+          if (t) actions.push(t);
+        }
+        row.actions = actions;
+      }
     }
   } else if (tail) {
     row.name = tail;
