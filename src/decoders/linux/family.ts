@@ -72,16 +72,22 @@ export function linuxFamily(): Family {
   }
   let emitFn: Emit = () => {};
 
+  // The most recently used context: the last entry of `ctxs` (consecutive lines mostly share one).
+  let mru: Ctx | null = null;
+
   function ctxFor(sk: string, caller: string | undefined): Ctx {
     const key = caller ? `${sk}/${caller}` : sk;
+    if (mru !== null && mru.key === key) return mru; // already last in recency order
     let c = ctxs.get(key);
     if (c) {
       ctxs.delete(key); // keep Map order = recency
       ctxs.set(key, c);
+      mru = c;
       return c;
     }
     c = { key, report: null, banner: null, lastOwner: null, lastLine: null, lastOpened: false };
     ctxs.set(key, c);
+    mru = c;
     if (ctxs.size > MAX_CONTEXTS) {
       for (const [k, old] of ctxs) {
         if (old === c) continue;
@@ -362,6 +368,7 @@ export function linuxFamily(): Family {
       }
       for (const sk of [...tables.keys()]) closeTable(sk, reason);
       ctxs.clear();
+      mru = null;
       lastCtx.clear();
       active.clear();
     },

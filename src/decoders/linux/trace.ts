@@ -7,7 +7,7 @@
 //   ` callee from caller+0x50/0x5c`, !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
-import { isSpace } from '../util.js';
+import { code, isSpace } from '../util.js';
 
 export interface TraceEntry {
   /** Function name; for `Function entered at` frames (no symbols) the address as printed. */
@@ -100,7 +100,10 @@ export function parseArm32Pair(body: string, i = firstNonBlank(body)): Arm32Pair
     if (!m) return undefined;
     return { callee: { symbol: m[1], addr: m[1] }, caller: { symbol: m[2], addr: m[2] } };
   }
-  if (body.indexOf(' from ', i) < 0) return undefined;
+  // ARM32_PLAIN's `(\S+) from `: ` from ` must follow the first word (cheaper than searching the line).
+  let j = i;
+  while (j < body.length && !isSpace(body.charCodeAt(j))) j++;
+  if (!body.startsWith(' from ', j)) return undefined;
   const m = execAt(ARM32_PLAIN, body, i);
   if (!m) return undefined;
   const caller = parseSymbol(m[2]);
@@ -116,7 +119,9 @@ export function isSavedRegs(body: string, i = firstNonBlank(body)): boolean {
 
 /** True for a line that opens a trace section: `Call trace:`, `Backtrace:` (arm32 may pr_cont text after it). */
 export function isTraceHeader(body: string): boolean {
-  return body.startsWith('Call trace:') || body.startsWith('Call Trace:') || body.startsWith('Backtrace:');
+  const c = code(body, 0); // every line of a report is tested: one character rejects almost all
+  if (c === 0x43 /* C */) return body.startsWith('Call trace:') || body.startsWith('Call Trace:');
+  return c === 0x42 /* B */ && body.startsWith('Backtrace:');
 }
 
 /**
