@@ -100,10 +100,7 @@ export function parseArm32Pair(body: string, i = firstNonBlank(body)): Arm32Pair
     if (!m) return undefined;
     return { callee: { symbol: m[1], addr: m[1] }, caller: { symbol: m[2], addr: m[2] } };
   }
-  // ARM32_PLAIN's `(\S+) from `: ` from ` must follow the first word (cheaper than searching the line).
-  let j = i;
-  while (j < body.length && !isSpace(body.charCodeAt(j))) j++;
-  if (!body.startsWith(' from ', j)) return undefined;
+  if (body.indexOf(' from ', i) < 0) return undefined;
   const m = execAt(ARM32_PLAIN, body, i);
   if (!m) return undefined;
   const caller = parseSymbol(m[2]);
