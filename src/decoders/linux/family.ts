@@ -187,7 +187,9 @@ export function linuxFamily(): Family {
     }
 
     // /proc/interrupts (userspace output: no timestamp).
-    const table = tables.get(sk);
+    // Size tests first: a Map look-up per line is measurable, and tables, ending reports and held
+    // heads are rare.
+    const table = tables.size !== 0 ? tables.get(sk) : undefined;
     if (table) {
       if (table.offer(l)) {
         if (table.rows[table.rows.length - 1].irq === 'Err') closeTable(sk);
@@ -223,7 +225,7 @@ export function linuxFamily(): Family {
       }
     }
 
-    const ec = ending.get(sk);
+    const ec = ending.size !== 0 ? ending.get(sk) : undefined;
     if (ec) {
       ending.delete(sk);
       if (ec.report?.endSeen) closeReport(ec, undefined, false);
@@ -316,55 +318,70 @@ export function linuxFamily(): Family {
     process(h.line);
   }
 
+  /** A Xen line while something is open or held (see push). */
+  function xenLine(line: TaggedLine): void {
+    // Xen (re)booting: the Linux that was running is gone (xen-console-reference: `Xen version` banner line).
+    if ((active.size !== 0 || tables.size !== 0) && code(line.body, 0) === 0x58 && line.body.startsWith('Xen version ')) {
+      for (const sk of [...held.keys()]) release(sk);
+      closeAll('interrupted by new boot');
+      return;
+    }
+    // The tail of a split physical line: the held head's rest comes after the Xen line(s).
+    // (forEach with a hoisted callback: no iterator allocated for each Xen line while a head is held.)
+    if (held.size !== 0) {
+      xenSeq = line.seq;
+      held.forEach(markXenSplit);
+    }
+  }
+
+  /** A line of any other stream that may matter (see push). */
+  function otherLine(line: TaggedLine): void {
+    if (line.stream === 'firmware') {
+      // Firmware output means the board was reset: nothing Linux had open will continue.
+      if (active.size || tables.size || held.size) { // closeAll() changes nothing in idle contexts
+        for (const sk of [...held.keys()]) release(sk);
+        closeAll('interrupted by new boot');
+      }
+      return;
+    }
+    const l = fromTagged(line);
+    const sk = streamKey(l);
+    const h = held.size !== 0 ? held.get(sk) : undefined;
+    if (h) {
+      if (h.xenSplit && l.seq !== h.line.seq && l.time === undefined) {
+        joinInto(h.line, l, true);
+        h.xenSplit = false;
+        h.split = line.split === true;
+        if (!h.split) { held.delete(sk); process(h.line); }
+        return;
+      }
+      held.delete(sk);
+      process(h.line);
+    }
+    if (line.split) {
+      if (held.size >= MAX_STREAMS) release(held.keys().next().value as string);
+      held.set(sk, { line: l, xenSplit: false, split: true });
+      return;
+    }
+    process(l);
+  }
+
   return {
     name: 'linux',
     push(line: TaggedLine, emitArg: Emit): void {
+      // Every line of every stream comes here, most of them Xen lines or lines that cannot open
+      // anything while nothing is open: those return after a few tests, before any allocation
+      // (and nothing is emitted for them, so emitFn is only needed past this point).
+      const idle = active.size === 0 && tables.size === 0 && held.size === 0;
+      if (line.stream === 'xen') {
+        if (idle) return;
+        emitFn = emitArg;
+        xenLine(line);
+        return;
+      }
+      if (idle && ending.size === 0 && line.stream !== 'firmware' && line.split !== true && !mayOpen(line)) return;
       emitFn = emitArg;
-      const s = line.stream;
-      if (s === 'xen') {
-        // Xen (re)booting: the Linux that was running is gone (xen-console-reference: `Xen version` banner line).
-        if ((active.size !== 0 || tables.size !== 0) && code(line.body, 0) === 0x58 && line.body.startsWith('Xen version ')) {
-          for (const sk of [...held.keys()]) release(sk);
-          closeAll('interrupted by new boot');
-          return;
-        }
-        // The tail of a split physical line: the held head's rest comes after the Xen line(s).
-        // (forEach with a hoisted callback: no iterator allocated for each Xen line while a head is held.)
-        if (held.size !== 0) {
-          xenSeq = line.seq;
-          held.forEach(markXenSplit);
-        }
-        return;
-      }
-      if (s === 'firmware') {
-        // Firmware output means the board was reset: nothing Linux had open will continue.
-        if (ctxs.size || tables.size || held.size) {
-          for (const sk of [...held.keys()]) release(sk);
-          closeAll('interrupted by new boot');
-        }
-        return;
-      }
-      if (active.size === 0 && tables.size === 0 && held.size === 0 && ending.size === 0 && line.split !== true && !mayOpen(line)) return;
-      const l = fromTagged(line);
-      const sk = streamKey(l);
-      const h = held.get(sk);
-      if (h) {
-        if (h.xenSplit && l.seq !== h.line.seq && l.time === undefined) {
-          joinInto(h.line, l, true);
-          h.xenSplit = false;
-          h.split = line.split === true;
-          if (!h.split) { held.delete(sk); process(h.line); }
-          return;
-        }
-        held.delete(sk);
-        process(h.line);
-      }
-      if (line.split) {
-        if (held.size >= MAX_STREAMS) release(held.keys().next().value as string);
-        held.set(sk, { line: l, xenSplit: false, split: true });
-        return;
-      }
-      process(l);
+      otherLine(line);
     },
     flush(reason: string, emitArg: Emit): void {
       // Linux reports and tables end with their own markers; silence alone ends none of them.
