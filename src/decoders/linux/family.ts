@@ -19,6 +19,7 @@ import { InterruptsTable, parseHeader } from './interrupts.js';
 import { REPLAY_MARKER, fromTagged, joinInto, looksWrapped, streamKey, stripDropped, type LLine } from './line.js';
 import { buildReport, spuriousEvent } from './parse.js';
 import { ReportBlock } from './report.js';
+import { firstNonBlank } from './trace.js';
 import { code } from '../util.js';
 
 /** Contexts kept at once (per stream/domain/caller); the least recently used is closed beyond this. */
@@ -155,8 +156,9 @@ export function linuxFamily(): Family {
 
   /** A new boot of this stream: close everything it had open. */
   function newBoot(sk: string): void {
+    const prefix = sk + '/';
     for (const c of ctxs.values()) {
-      if (c.key !== sk && !c.key.startsWith(sk + '/')) continue;
+      if (c.key !== sk && !c.key.startsWith(prefix)) continue;
       interruptReport(c, 'interrupted by new boot');
       closeBanner(c, 'interrupted by new boot');
     }
@@ -215,7 +217,7 @@ export function linuxFamily(): Family {
     // A wrapped fragment of the previous line of a timestamped report or banner.
     if (l.time === undefined) {
       const c = lastCtx.get(sk);
-      if (c && c.lastLine && c.lastLine.time !== undefined && c.lastOwner && b.trim().length > 0 && looksWrapped(c.lastLine, b) && !PROMPT.test(b) && !detectHeader(b)) {
+      if (c && c.lastLine && c.lastLine.time !== undefined && c.lastOwner && firstNonBlank(b) < b.length && looksWrapped(c.lastLine, b) && !PROMPT.test(b) && !detectHeader(b)) {
         const owner = c.lastOwner === 'report' ? c.report : c.banner;
         if (owner) {
           joinInto(c.lastLine, l, false);
