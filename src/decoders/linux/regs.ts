@@ -10,6 +10,8 @@ import { code } from '../util.js';
 
 export interface RegsState {
   regs: Record<string, string>;
+  /** A register was stored in `regs` (cheaper than enumerating it). */
+  stored: boolean;
   pcSymbol?: TraceEntry;
   lrSymbol?: TraceEntry;
   /** Text in parentheses after pstate (`nZCv daif -PAN -UAO ...`). */
@@ -28,7 +30,7 @@ const FLAGS_LINE = /^Flags: (\S+)\s+IRQs o(n|ff)\s+FIQs o(n|ff)(?:\s+Mode (\S+))
 const CONTROL_PAIRS = /(\w+): ([0-9a-f]{8})/g;
 
 export function newRegs(): RegsState {
-  return { regs: {} };
+  return { regs: {}, stored: false };
 }
 
 /** Every `name : value` pair of a register row; returns whether a register not seen before was added. */
@@ -41,6 +43,7 @@ function pairs(b: string, st: RegsState): boolean {
     // Values are never undefined: an undefined one is a register not seen before.
     if (regs[m[1]] === undefined) added = true;
     regs[m[1]] = m[2];
+    st.stored = true;
   }
   return added;
 }
@@ -72,6 +75,7 @@ export function regsLine(b: string, st: RegsState): boolean {
     if (v.startsWith('[<')) { pairs(b, st); return true; }
     const name = b.slice(0, 2);
     st.regs[name] = v;
+    st.stored = true;
     if (!HEX_ONLY.test(v)) {
       const sym = parseSymbol(v);
       if (sym) {
@@ -139,6 +143,5 @@ export function archOf(st: RegsState): 'arm64' | 'arm' | undefined {
 }
 
 export function hasRegs(st: RegsState): boolean {
-  for (const _ in st.regs) return true;
-  return st.pcIsAt !== undefined;
+  return st.stored || st.pcIsAt !== undefined;
 }
