@@ -3,7 +3,7 @@
 // rows, trace frames, unicode blanks).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseRow } from '../../src/decoders/linux/interrupts.js';
+import { parseHeader, parseRow } from '../../src/decoders/linux/interrupts.js';
 import { newRegs, regsLine } from '../../src/decoders/linux/regs.js';
 import { firstNonBlank, isArm64Frame, isSavedRegs, parseArm32Pair, parseArm64Frame, parseSymbol } from '../../src/decoders/linux/trace.js';
 
@@ -123,6 +123,24 @@ const ROW = seq(
 const ROW_PIECES = [' ', '  ', '   ', '0', '7', '12', '579', '4294967295', '12345678901', ':', 'IPI0', 'Err', 'FIQ', 'MIS', '_x', 'Z', '\t',
   ' GIC-0', ' GICv3', ' xen-dyn', ' 27', ' 16-abc', ' Level', ' Edge', ' -event', ' -virq', ' arch_timer', ', ', 'eth0, eth1', ' Rescheduling interrupts', '\u00a0'];
 
+const HEADER = /^(.*?)\s{3,}(CPU\d+(?:\s+CPU\d+)*)\s*$/;
+
+function refParseHeader(b: string): number[] | undefined {
+  if (b.indexOf('CPU') < 0) return undefined;
+  const m = HEADER.exec(b);
+  if (!m) return undefined;
+  const pre = m[1];
+  if (pre.trim().length && !/[#$>] ?$/.test(pre.trim())) return undefined;
+  const ids = m[2].split(/\s+/).map((c) => Number(c.slice(3)));
+  return ids.length > 0 && ids.length <= 4096 ? ids : undefined;
+}
+
+const TABLE_HEADER = seq(
+  fc.constantFrom('', '/ # ', 'Name', '$', '  x> '),
+  fc.array(seq(fc.constantFrom(' ', '   ', '      ', '\t\t\t', '\u00a0  '), fc.constantFrom('CPU0', 'CPU1', 'CPU12', 'CPU', 'CPUx', 'ID')), { maxLength: 4 }).map((a) => a.join('')),
+  fc.constantFrom('', ' ', '       ', '\n', ' x'),
+);
+
 // --- trace frames: reference is the former `^`-anchored regexes on trimmed text ---
 const SYM = /^([^\s+()[\]]+)\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?(?: \(([CTPULFK]+)\))?/;
 const ARM64_OLD = /^\[<([0-9a-f]{8,16})>\] (\S.*)$/;
@@ -221,6 +239,15 @@ describe('Linux scanners agree with the regexes they replace', () => {
         expect(JSON.stringify(parseRow(b, cpus))).toBe(JSON.stringify(refParseRow(b, cpus)));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('/proc/interrupts headers', () => {
+    fc.assert(
+      fc.property(TABLE_HEADER, (b) => {
+        expect(parseHeader(b)).toEqual(refParseHeader(b));
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -8,7 +8,7 @@
 import type { DecodedEvent } from '../types.js';
 import { MAX_BLOCK_LINES } from '../block.js';
 import type { LLine } from './line.js';
-import { code } from '../util.js';
+import { code, isSpace } from '../util.js';
 
 export interface InterruptRow {
   /** First column as printed, without the colon: '11', 'IPI0', 'Err'. */
@@ -34,7 +34,7 @@ const SHORT_ROWS = new Set(['Err', 'ERR', 'MIS', 'FIQ']);
 /** CPU ids from a header line, or undefined. A prompt glued before the header is tolerated. */
 export function parseHeader(b: string): number[] | undefined {
   const i = b.indexOf('CPU');
-  if (i < 0) return undefined;
+  if (i < 0 || !endsWithCpuColumn(b)) return undefined;
   const m = HEADER.exec(b);
   if (!m) return undefined;
   const pre = m[1];
@@ -42,6 +42,18 @@ export function parseHeader(b: string): number[] | undefined {
   if (pre.trim().length && !/[#$>] ?$/.test(pre.trim())) return undefined;
   const ids = m[2].split(/\s+/).map((c) => Number(c.slice(3)));
   return ids.length > 0 && ids.length <= 4096 ? ids : undefined;
+}
+
+/**
+ * `CPU\d+\s*$`: how every header ends. Tested before HEADER, whose lazy prefix backtracks through
+ * every run of blanks of a long line that merely contains `CPU` (an `xl list` header, a boot message).
+ */
+function endsWithCpuColumn(b: string): boolean {
+  let e = b.length;
+  while (e > 0 && isSpace(b.charCodeAt(e - 1))) e--;
+  const d = e;
+  while (e > 0 && isDigit(b.charCodeAt(e - 1))) e--;
+  return e < d && e >= 3 && b.startsWith('CPU', e - 3);
 }
 
 function isDigit(c: number): boolean {
