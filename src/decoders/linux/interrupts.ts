@@ -71,9 +71,10 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
   while (i < n && b.charCodeAt(i) === 0x20) i++;
   const ks = i;
   let numeric = true;
+  let num = 0; // the key's value when numeric (at most 12 digits: exact)
   while (i < n) {
     const c = b.charCodeAt(i);
-    if (isDigit(c)) i++;
+    if (isDigit(c)) { num = num * 10 + (c - 0x30); i++; }
     else if (isLetter(c) || c === 0x5f) { numeric = false; i++; }
     else break;
   }
@@ -108,7 +109,7 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
   const row: InterruptRow = { irq: key, counts, total };
   const tail = b.slice(i).trim();
   if (numeric) {
-    row.num = Number(key);
+    row.num = num;
     const m = TAIL.exec(tail);
     if (m) {
       row.chip = m[1];
@@ -116,12 +117,19 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
       if (m[4]) row.trigger = m[4] as 'Level' | 'Edge';
       const flow = m[5] ?? m[3];
       if (flow) row.flow = flow;
-      if (m[6]) {
-        row.name = m[6];
+      const name = m[6];
+      if (name) {
+        row.name = name;
         const actions: string[] = [];
-        for (const a of m[6].split(', ')) {
-          const t = a.trim();
+        if (name.indexOf(', ') < 0) {
+          // One action (the common case): no split array to build and walk.
+          const t = name.trim();
           if (t) actions.push(t);
+        } else {
+          for (const a of name.split(', ')) {
+            const t = a.trim();
+            if (t) actions.push(t);
+          }
         }
         row.actions = actions;
       }
