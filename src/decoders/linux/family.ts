@@ -60,6 +60,16 @@ function mayOpen(line: TaggedLine): boolean {
 export function linuxFamily(): Family {
   const ctxs = new Map<string, Ctx>();
   const lastCtx = new Map<string, Ctx>(); // per stream key: the context of its last timestamped line
+  // One entry known to be in lastCtx (the last one set): consecutive lines of one stream and context
+  // then cost no Map operation. Kept exact wherever lastCtx changes (set, evicted, cleared).
+  let knownSk: string | null = null;
+  let knownCtx: Ctx | null = null;
+  function setLastCtx(sk: string, c: Ctx): void {
+    if (knownSk === sk && knownCtx === c) return;
+    lastCtx.set(sk, c);
+    knownSk = sk;
+    knownCtx = c;
+  }
   const tables = new Map<string, InterruptsTable>();
   const held = new Map<string, Held>(); // per stream key
   // Reports whose end marker was seen, per stream key: in a timestamped log they are emitted at the
@@ -95,7 +105,11 @@ export function linuxFamily(): Family {
         closeReport(old, 'too many interleaved contexts', true);
         closeBanner(old);
         ctxs.delete(k);
-        for (const [sk2, lc] of lastCtx) if (lc === old) lastCtx.delete(sk2);
+        for (const [sk2, lc] of lastCtx) {
+          if (lc !== old) continue;
+          lastCtx.delete(sk2);
+          if (sk2 === knownSk) { knownSk = null; knownCtx = null; }
+        }
         break;
       }
     }
@@ -234,8 +248,8 @@ export function linuxFamily(): Family {
     }
 
     const c = ctxFor(sk, l.caller);
-    if (l.time !== undefined) lastCtx.set(sk, c);
-    else if (!lastCtx.has(sk)) lastCtx.set(sk, c);
+    if (l.time !== undefined) setLastCtx(sk, c);
+    else if (knownSk !== sk && !lastCtx.has(sk)) setLastCtx(sk, c);
     c.lastLine = l;
     c.lastOpened = false;
     c.lastOwner = null;
@@ -399,6 +413,8 @@ export function linuxFamily(): Family {
       ctxs.clear();
       mru = null;
       lastCtx.clear();
+      knownSk = null;
+      knownCtx = null;
       active.clear();
     },
   };
