@@ -19,6 +19,7 @@ import { InterruptsTable, parseHeader } from './interrupts.js';
 import { REPLAY_MARKER, fromTagged, joinInto, looksWrapped, streamKey, stripDropped, type LLine } from './line.js';
 import { buildReport, spuriousEvent } from './parse.js';
 import { ReportBlock } from './report.js';
+import { firstNonBlank } from './trace.js';
 import { code } from '../util.js';
 
 /** Contexts kept at once (per stream/domain/caller); the least recently used is closed beyond this. */
@@ -59,6 +60,16 @@ function mayOpen(line: TaggedLine): boolean {
 export function linuxFamily(): Family {
   const ctxs = new Map<string, Ctx>();
   const lastCtx = new Map<string, Ctx>(); // per stream key: the context of its last timestamped line
+  // One entry known to be in lastCtx (the last one set): consecutive lines of one stream and context
+  // then cost no Map operation. Kept exact wherever lastCtx changes (set, evicted, cleared).
+  let knownSk: string | null = null;
+  let knownCtx: Ctx | null = null;
+  function setLastCtx(sk: string, c: Ctx): void {
+    if (knownSk === sk && knownCtx === c) return;
+    lastCtx.set(sk, c);
+    knownSk = sk;
+    knownCtx = c;
+  }
   const tables = new Map<string, InterruptsTable>();
   const held = new Map<string, Held>(); // per stream key
   // Reports whose end marker was seen, per stream key: in a timestamped log they are emitted at the
@@ -72,23 +83,33 @@ export function linuxFamily(): Family {
   }
   let emitFn: Emit = () => {};
 
+  // The most recently used context: the last entry of `ctxs` (consecutive lines mostly share one).
+  let mru: Ctx | null = null;
+
   function ctxFor(sk: string, caller: string | undefined): Ctx {
     const key = caller ? `${sk}/${caller}` : sk;
+    if (mru !== null && mru.key === key) return mru; // already last in recency order
     let c = ctxs.get(key);
     if (c) {
       ctxs.delete(key); // keep Map order = recency
       ctxs.set(key, c);
+      mru = c;
       return c;
     }
     c = { key, report: null, banner: null, lastOwner: null, lastLine: null, lastOpened: false };
     ctxs.set(key, c);
+    mru = c;
     if (ctxs.size > MAX_CONTEXTS) {
       for (const [k, old] of ctxs) {
         if (old === c) continue;
         closeReport(old, 'too many interleaved contexts', true);
         closeBanner(old);
         ctxs.delete(k);
-        for (const [sk2, lc] of lastCtx) if (lc === old) lastCtx.delete(sk2);
+        for (const [sk2, lc] of lastCtx) {
+          if (lc !== old) continue;
+          lastCtx.delete(sk2);
+          if (sk2 === knownSk) { knownSk = null; knownCtx = null; }
+        }
         break;
       }
     }
@@ -149,8 +170,9 @@ export function linuxFamily(): Family {
 
   /** A new boot of this stream: close everything it had open. */
   function newBoot(sk: string): void {
+    const prefix = sk + '/';
     for (const c of ctxs.values()) {
-      if (c.key !== sk && !c.key.startsWith(sk + '/')) continue;
+      if (c.key !== sk && !c.key.startsWith(prefix)) continue;
       interruptReport(c, 'interrupted by new boot');
       closeBanner(c, 'interrupted by new boot');
     }
@@ -181,7 +203,9 @@ export function linuxFamily(): Family {
     }
 
     // /proc/interrupts (userspace output: no timestamp).
-    const table = tables.get(sk);
+    // Size tests first: a Map look-up per line is measurable, and tables, ending reports and held
+    // heads are rare.
+    const table = tables.size !== 0 ? tables.get(sk) : undefined;
     if (table) {
       if (table.offer(l)) {
         if (table.rows[table.rows.length - 1].irq === 'Err') closeTable(sk);
@@ -207,7 +231,7 @@ export function linuxFamily(): Family {
     // A wrapped fragment of the previous line of a timestamped report or banner.
     if (l.time === undefined) {
       const c = lastCtx.get(sk);
-      if (c && c.lastLine && c.lastLine.time !== undefined && c.lastOwner && b.trim().length > 0 && looksWrapped(c.lastLine, b) && !PROMPT.test(b) && !detectHeader(b)) {
+      if (c && c.lastLine && c.lastLine.time !== undefined && c.lastOwner && firstNonBlank(b) < b.length && looksWrapped(c.lastLine, b) && !PROMPT.test(b) && !detectHeader(b)) {
         const owner = c.lastOwner === 'report' ? c.report : c.banner;
         if (owner) {
           joinInto(c.lastLine, l, false);
@@ -217,15 +241,15 @@ export function linuxFamily(): Family {
       }
     }
 
-    const ec = ending.get(sk);
+    const ec = ending.size !== 0 ? ending.get(sk) : undefined;
     if (ec) {
       ending.delete(sk);
       if (ec.report?.endSeen) closeReport(ec, undefined, false);
     }
 
     const c = ctxFor(sk, l.caller);
-    if (l.time !== undefined) lastCtx.set(sk, c);
-    else if (!lastCtx.has(sk)) lastCtx.set(sk, c);
+    if (l.time !== undefined) setLastCtx(sk, c);
+    else if (knownSk !== sk && !lastCtx.has(sk)) setLastCtx(sk, c);
     c.lastLine = l;
     c.lastOpened = false;
     c.lastOwner = null;
@@ -297,6 +321,12 @@ export function linuxFamily(): Family {
     }
   }
 
+  // Seq of the Xen line being pushed, for markXenSplit.
+  let xenSeq = -1;
+  function markXenSplit(h: Held): void {
+    if (h.line.seq === xenSeq && h.split) h.xenSplit = true;
+  }
+
   function release(sk: string): void {
     const h = held.get(sk);
     if (!h) return;
@@ -304,51 +334,70 @@ export function linuxFamily(): Family {
     process(h.line);
   }
 
+  /** A Xen line while something is open or held (see push). */
+  function xenLine(line: TaggedLine): void {
+    // Xen (re)booting: the Linux that was running is gone (xen-console-reference: `Xen version` banner line).
+    if ((active.size !== 0 || tables.size !== 0) && code(line.body, 0) === 0x58 && line.body.startsWith('Xen version ')) {
+      for (const sk of [...held.keys()]) release(sk);
+      closeAll('interrupted by new boot');
+      return;
+    }
+    // The tail of a split physical line: the held head's rest comes after the Xen line(s).
+    // (forEach with a hoisted callback: no iterator allocated for each Xen line while a head is held.)
+    if (held.size !== 0) {
+      xenSeq = line.seq;
+      held.forEach(markXenSplit);
+    }
+  }
+
+  /** A line of any other stream that may matter (see push). */
+  function otherLine(line: TaggedLine): void {
+    if (line.stream === 'firmware') {
+      // Firmware output means the board was reset: nothing Linux had open will continue.
+      if (active.size || tables.size || held.size) { // closeAll() changes nothing in idle contexts
+        for (const sk of [...held.keys()]) release(sk);
+        closeAll('interrupted by new boot');
+      }
+      return;
+    }
+    const l = fromTagged(line);
+    const sk = streamKey(l);
+    const h = held.size !== 0 ? held.get(sk) : undefined;
+    if (h) {
+      if (h.xenSplit && l.seq !== h.line.seq && l.time === undefined) {
+        joinInto(h.line, l, true);
+        h.xenSplit = false;
+        h.split = line.split === true;
+        if (!h.split) { held.delete(sk); process(h.line); }
+        return;
+      }
+      held.delete(sk);
+      process(h.line);
+    }
+    if (line.split) {
+      if (held.size >= MAX_STREAMS) release(held.keys().next().value as string);
+      held.set(sk, { line: l, xenSplit: false, split: true });
+      return;
+    }
+    process(l);
+  }
+
   return {
     name: 'linux',
     push(line: TaggedLine, emitArg: Emit): void {
+      // Every line of every stream comes here, most of them Xen lines or lines that cannot open
+      // anything while nothing is open: those return after a few tests, before any allocation
+      // (and nothing is emitted for them, so emitFn is only needed past this point).
+      const idle = active.size === 0 && tables.size === 0 && held.size === 0;
+      if (line.stream === 'xen') {
+        if (idle) return;
+        emitFn = emitArg;
+        xenLine(line);
+        return;
+      }
+      if (idle && ending.size === 0 && line.stream !== 'firmware' && line.split !== true && !mayOpen(line)) return;
       emitFn = emitArg;
-      const s = line.stream;
-      if (s === 'xen') {
-        // Xen (re)booting: the Linux that was running is gone (xen-console-reference: `Xen version` banner line).
-        if ((active.size !== 0 || tables.size !== 0) && code(line.body, 0) === 0x58 && line.body.startsWith('Xen version ')) {
-          for (const sk of [...held.keys()]) release(sk);
-          closeAll('interrupted by new boot');
-          return;
-        }
-        // The tail of a split physical line: the held head's rest comes after the Xen line(s).
-        if (held.size !== 0) for (const h of held.values()) if (h.line.seq === line.seq && h.split) h.xenSplit = true;
-        return;
-      }
-      if (s === 'firmware') {
-        // Firmware output means the board was reset: nothing Linux had open will continue.
-        if (ctxs.size || tables.size || held.size) {
-          for (const sk of [...held.keys()]) release(sk);
-          closeAll('interrupted by new boot');
-        }
-        return;
-      }
-      if (active.size === 0 && tables.size === 0 && held.size === 0 && ending.size === 0 && line.split !== true && !mayOpen(line)) return;
-      const l = fromTagged(line);
-      const sk = streamKey(l);
-      const h = held.get(sk);
-      if (h) {
-        if (h.xenSplit && l.seq !== h.line.seq && l.time === undefined) {
-          joinInto(h.line, l, true);
-          h.xenSplit = false;
-          h.split = line.split === true;
-          if (!h.split) { held.delete(sk); process(h.line); }
-          return;
-        }
-        held.delete(sk);
-        process(h.line);
-      }
-      if (line.split) {
-        if (held.size >= MAX_STREAMS) release(held.keys().next().value as string);
-        held.set(sk, { line: l, xenSplit: false, split: true });
-        return;
-      }
-      process(l);
+      otherLine(line);
     },
     flush(reason: string, emitArg: Emit): void {
       // Linux reports and tables end with their own markers; silence alone ends none of them.
@@ -362,7 +411,10 @@ export function linuxFamily(): Family {
       }
       for (const sk of [...tables.keys()]) closeTable(sk, reason);
       ctxs.clear();
+      mru = null;
       lastCtx.clear();
+      knownSk = null;
+      knownCtx = null;
       active.clear();
     },
   };

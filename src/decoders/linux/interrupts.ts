@@ -8,7 +8,7 @@
 import type { DecodedEvent } from '../types.js';
 import { MAX_BLOCK_LINES } from '../block.js';
 import type { LLine } from './line.js';
-import { code } from '../util.js';
+import { code, isSpace } from '../util.js';
 
 export interface InterruptRow {
   /** First column as printed, without the colon: '11', 'IPI0', 'Err'. */
@@ -34,7 +34,7 @@ const SHORT_ROWS = new Set(['Err', 'ERR', 'MIS', 'FIQ']);
 /** CPU ids from a header line, or undefined. A prompt glued before the header is tolerated. */
 export function parseHeader(b: string): number[] | undefined {
   const i = b.indexOf('CPU');
-  if (i < 0) return undefined;
+  if (i < 0 || !endsWithCpuColumn(b)) return undefined;
   const m = HEADER.exec(b);
   if (!m) return undefined;
   const pre = m[1];
@@ -44,8 +44,24 @@ export function parseHeader(b: string): number[] | undefined {
   return ids.length > 0 && ids.length <= 4096 ? ids : undefined;
 }
 
+/**
+ * `CPU\d+\s*$`: how every header ends. Tested before HEADER, whose lazy prefix backtracks through
+ * every run of blanks of a long line that merely contains `CPU` (an `xl list` header, a boot message).
+ */
+function endsWithCpuColumn(b: string): boolean {
+  let e = b.length;
+  while (e > 0 && isSpace(b.charCodeAt(e - 1))) e--;
+  const d = e;
+  while (e > 0 && isDigit(b.charCodeAt(e - 1))) e--;
+  return e < d && e >= 3 && b.startsWith('CPU', e - 3);
+}
+
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** Parse one row for a table of `cpus` columns; undefined when the line is not a row. */
@@ -54,35 +70,46 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
   let i = 0;
   while (i < n && b.charCodeAt(i) === 0x20) i++;
   const ks = i;
+  let numeric = true;
+  let num = 0; // the key's value when numeric (at most 12 digits: exact)
   while (i < n) {
-    const c = code(b, i);
-    if (isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f) i++;
+    const c = b.charCodeAt(i);
+    if (isDigit(c)) { num = num * 10 + (c - 0x30); i++; }
+    else if (isLetter(c) || c === 0x5f) { numeric = false; i++; }
     else break;
   }
   if (i === ks || i - ks > 12 || code(b, i) !== 0x3a /* : */) return undefined;
+  // The first column is a number (`%*d:`) or an arch row name starting with a letter (`IPI0:`, `Err:`).
+  if (!numeric && !isLetter(b.charCodeAt(ks))) return undefined;
   const key = b.slice(ks, i);
-  const numeric = /^\d+$/.test(key);
-  if (!numeric && !/^[A-Za-z]/.test(key)) return undefined;
   i++;
   const counts: number[] = [];
+  let total = 0;
   while (counts.length < cpus) {
     let j = i;
     while (j < n && b.charCodeAt(j) === 0x20) j++;
     const s = j;
-    while (j < n && isDigit(b.charCodeAt(j))) j++;
+    let v = 0;
+    while (j < n) {
+      const d = b.charCodeAt(j) - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      j++;
+    }
     if (j === s || (j < n && b.charCodeAt(j) !== 0x20 && b.charCodeAt(j) !== 0x09)) break;
     if (j - s > 10) return undefined; // counts are u32
-    counts.push(Number(b.slice(s, j)));
+    counts.push(v);
+    total += v;
     i = j;
   }
   if (counts.length !== cpus) {
     if (numeric) return undefined;
     if (!SHORT_ROWS.has(key) || (counts.length === 0 && key !== 'FIQ')) return undefined;
   }
-  const row: InterruptRow = { irq: key, counts, total: counts.reduce((a, c) => a + c, 0) };
+  const row: InterruptRow = { irq: key, counts, total };
   const tail = b.slice(i).trim();
   if (numeric) {
-    row.num = Number(key);
+    row.num = num;
     const m = TAIL.exec(tail);
     if (m) {
       row.chip = m[1];
@@ -90,7 +117,22 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
       if (m[4]) row.trigger = m[4] as 'Level' | 'Edge';
       const flow = m[5] ?? m[3];
       if (flow) row.flow = flow;
-      if (m[6]) { row.name = m[6]; row.actions = m[6].split(', ').map((a) => a.trim()).filter(Boolean); }
+      const name = m[6];
+      if (name) {
+        row.name = name;
+        const actions: string[] = [];
+        if (name.indexOf(', ') < 0) {
+          // One action (the common case): no split array to build and walk.
+          const t = name.trim();
+          if (t) actions.push(t);
+        } else {
+          for (const a of name.split(', ')) {
+            const t = a.trim();
+            if (t) actions.push(t);
+          }
+        }
+        row.actions = actions;
+      }
     }
   } else if (tail) {
     row.name = tail;

@@ -60,8 +60,9 @@ export function stripDropped(l: LLine): number {
 export function joinInto(l: LLine, frag: LLine, exact: boolean): void {
   if (exact) l.body += frag.body;
   else {
-    const a = l.body.replace(/\s+$/, '');
-    const b = frag.body.replace(/^\s+/, '');
+    // trimEnd/trimStart remove exactly what `\s+$` / `^\s+` match, without running a regex.
+    const a = l.body.trimEnd();
+    const b = frag.body.trimStart();
     l.body = a.length && b.length ? `${a} ${b}` : a + b;
   }
   if (frag.endSeq > l.endSeq) l.endSeq = frag.endSeq;

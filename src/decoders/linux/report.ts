@@ -5,8 +5,7 @@
 import { MAX_BLOCK_LINES } from '../block.js';
 import type { HeaderType } from './headers.js';
 import type { LLine } from './line.js';
-import { isSavedRegs, isTraceHeader, parseArm32Pair, parseArm64Frame } from './trace.js';
-import { code } from '../util.js';
+import { firstNonBlank, isArm64Frame, isSavedRegs, isTraceHeader, parseArm32Pair } from './trace.js';
 
 export type ReportType =
   | 'pending-cut' // `cut here` seen, WARNING or kernel BUG not yet
@@ -55,12 +54,15 @@ const REPORT_PREFIXES = [
   'Function entered at', 'Exception stack', 'Unknown IPI', 'Bad mode',
 ];
 const REPORT_LINE_RE = /^(?:x\d|r\d|[0-9a-f]{4}: |\[[0-9a-f]{8,16}\] |\*pgd=|pgd = |CPU\d+: )/;
+// REPORT_PREFIXES by first character (all ASCII), so a line is compared with a handful, not all 70.
+const PREFIXES_BY_FIRST: string[][] = Array.from({ length: 128 }, () => []);
+for (const p of REPORT_PREFIXES) PREFIXES_BY_FIRST[p.charCodeAt(0)].push(p);
 
 export function isReportLine(b: string): boolean {
   if (b.length === 0) return true;
-  const c = code(b, 0);
+  const c = b.charCodeAt(0);
   if (c === 0x20 || c === 0x09) return true; // indented: frames, Mem abort fields, rcu per-CPU lines, utilisation rows
-  for (const p of REPORT_PREFIXES) if (b.startsWith(p)) return true;
+  if (c < 128) for (const p of PREFIXES_BY_FIRST[c]) if (b.startsWith(p)) return true;
   return REPORT_LINE_RE.test(b);
 }
 
@@ -203,8 +205,8 @@ export class ReportBlock {
   private isTraceLine(b: string): boolean {
     if (isTraceHeader(b)) { this.inTrace = true; this.traceSeen = true; return true; }
     if (this.inTrace) {
-      if (isSavedRegs(b) || parseArm32Pair(b) || parseArm64Frame(b)) return true;
-      return false;
+      const i = firstNonBlank(b);
+      return isSavedRegs(b, i) || parseArm32Pair(b, i) !== undefined || isArm64Frame(b, i);
     }
     if ((b.includes(' from ') || b.startsWith('Function entered')) && parseArm32Pair(b)) {
       this.inTrace = true;

@@ -7,7 +7,7 @@
 //   ` callee from caller+0x50/0x5c`, !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
-import { code } from '../util.js';
+import { code, isSpace } from '../util.js';
 
 export interface TraceEntry {
   /** Function name; for `Function entered at` frames (no symbols) the address as printed. */
@@ -23,16 +23,34 @@ export interface TraceEntry {
 }
 
 // `sym+0x1/0x2 [mod buildid] (C)`; also `sym.cold+...`; module part optional.
-const SYM = /^([^\s+()[\]]+)\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?(?: \(([CTPULFK]+)\))?/;
-const ARM64_OLD = /^\[<([0-9a-f]{8,16})>\] (\S.*)$/;
-const ARM32_VERBOSE = /^\[<([0-9a-f]{8})>\] \(([^)\s]+)\) from \[<([0-9a-f]{8})>\] \(([^)]+)\)/;
-const ARM32_PLAIN = /^(\S+) from (\S+(?: \[[^\]]+\])?)\s*$/;
-const ARM32_NOSYM = /^Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/;
-const SAVED_REGS = /^r\d{1,2}:[0-9a-f]{8}(?: r\d{1,2}:[0-9a-f]{8})*\s*$/;
+// The patterns are sticky (`y`): run at the first non-blank character of a line, they match what
+// their `^`-anchored forms match on the trimmed line, without allocating the trimmed copy.
+const SYM = /([^\s+()[\]]+)\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?(?: \(([CTPULFK]+)\))?/y;
+const ARM64_OLD = /\[<([0-9a-f]{8,16})>\] (\S.*)$/y;
+const ARM32_VERBOSE = /\[<([0-9a-f]{8})>\] \(([^)\s]+)\) from \[<([0-9a-f]{8})>\] \(([^)]+)\)/y;
+const ARM32_PLAIN = /(\S+) from (\S+(?: \[[^\]]+\])?)\s*$/y;
+const ARM32_NOSYM = /Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/y;
+const SAVED_REGS = /r\d{1,2}:[0-9a-f]{8}(?: r\d{1,2}:[0-9a-f]{8})*\s*$/y;
+
+/** Index of the first character of `s` that `trim()` keeps (s.length when blank). */
+export function firstNonBlank(s: string): number {
+  let i = 0;
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function execAt(re: RegExp, s: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i;
+  return re.exec(s);
+}
 
 /** Parse a `sym+0x../0x.. [mod]` string (a `%pS` value); undefined when it is not one. */
 export function parseSymbol(s: string): TraceEntry | undefined {
-  const m = SYM.exec(s.trim());
+  return symbolAt(s, firstNonBlank(s));
+}
+
+function symbolAt(s: string, i: number): TraceEntry | undefined {
+  const m = execAt(SYM, s, i);
   if (!m) return undefined;
   const e: TraceEntry = { symbol: m[1], offset: '0x' + m[2], size: '0x' + m[3] };
   if (m[4]) e.module = m[4];
@@ -42,18 +60,25 @@ export function parseSymbol(s: string): TraceEntry | undefined {
 }
 
 /** One arm64 frame line (leading spaces allowed), or undefined. */
-export function parseArm64Frame(body: string): TraceEntry | undefined {
-  const t = body.trimStart();
-  if (t.length === 0) return undefined;
-  if (code(t, 0) === 0x5b /* [ */) {
-    const m = ARM64_OLD.exec(t);
+export function parseArm64Frame(body: string, i = firstNonBlank(body)): TraceEntry | undefined {
+  if (i >= body.length) return undefined;
+  if (body.charCodeAt(i) === 0x5b /* [ */) {
+    const m = execAt(ARM64_OLD, body, i);
     if (!m) return undefined;
     const e = parseSymbol(m[2]);
     if (!e) return undefined;
     e.addr = m[1];
     return e;
   }
-  return parseSymbol(t);
+  return symbolAt(body, i);
+}
+
+/** parseArm64Frame(body, i) !== undefined, without building the entry (the common form is one regex test). */
+export function isArm64Frame(body: string, i: number): boolean {
+  if (i >= body.length) return false;
+  if (body.charCodeAt(i) === 0x5b /* [ */) return parseArm64Frame(body, i) !== undefined;
+  SYM.lastIndex = i;
+  return SYM.test(body);
 }
 
 /** Result of one arm32 backtrace line: the callee and the caller (return address) frames. */
@@ -62,36 +87,38 @@ export interface Arm32Pair {
   caller: TraceEntry;
 }
 
-export function parseArm32Pair(body: string): Arm32Pair | undefined {
-  const t = body.trimStart();
-  if (t.startsWith('[<')) {
-    const m = ARM32_VERBOSE.exec(t);
+export function parseArm32Pair(body: string, i = firstNonBlank(body)): Arm32Pair | undefined {
+  if (body.startsWith('[<', i)) {
+    const m = execAt(ARM32_VERBOSE, body, i);
     if (!m) return undefined;
     const caller = parseSymbol(m[4]) ?? { symbol: m[4] };
     caller.addr = m[3];
     return { callee: { symbol: m[2], addr: m[1] }, caller };
   }
-  if (t.startsWith('Function entered at')) {
-    const m = ARM32_NOSYM.exec(t);
+  if (body.startsWith('Function entered at', i)) {
+    const m = execAt(ARM32_NOSYM, body, i);
     if (!m) return undefined;
     return { callee: { symbol: m[1], addr: m[1] }, caller: { symbol: m[2], addr: m[2] } };
   }
-  if (t.indexOf(' from ') < 0) return undefined;
-  const m = ARM32_PLAIN.exec(t);
+  if (body.indexOf(' from ', i) < 0) return undefined;
+  const m = execAt(ARM32_PLAIN, body, i);
   if (!m) return undefined;
   const caller = parseSymbol(m[2]);
   if (!caller) return undefined;
   return { callee: { symbol: m[1] }, caller };
 }
 
-export function isSavedRegs(body: string): boolean {
-  const t = body.trimStart();
-  return t.length > 3 && code(t, 0) === 0x72 /* r */ && SAVED_REGS.test(t);
+export function isSavedRegs(body: string, i = firstNonBlank(body)): boolean {
+  if (body.length - i <= 3 || body.charCodeAt(i) !== 0x72 /* r */) return false;
+  SAVED_REGS.lastIndex = i;
+  return SAVED_REGS.test(body);
 }
 
 /** True for a line that opens a trace section: `Call trace:`, `Backtrace:` (arm32 may pr_cont text after it). */
 export function isTraceHeader(body: string): boolean {
-  return body.startsWith('Call trace:') || body.startsWith('Call Trace:') || body.startsWith('Backtrace:');
+  const c = code(body, 0); // every line of a report is tested: one character rejects almost all
+  if (c === 0x43 /* C */) return body.startsWith('Call trace:') || body.startsWith('Call Trace:');
+  return c === 0x42 /* B */ && body.startsWith('Backtrace:');
 }
 
 /**
@@ -111,15 +138,16 @@ export class TraceCollector {
       this.start();
       return true;
     }
+    const i = firstNonBlank(body);
     if (this.cur !== null) {
-      if (isSavedRegs(body)) return true;
-      const pair = parseArm32Pair(body);
+      if (isSavedRegs(body, i)) return true;
+      const pair = parseArm32Pair(body, i);
       if (pair) { this.addPair(pair); return true; }
-      const f = parseArm64Frame(body);
+      const f = parseArm64Frame(body, i);
       if (f) { this.push(f); return true; }
       return false;
     }
-    const pair = parseArm32Pair(body);
+    const pair = parseArm32Pair(body, i);
     if (pair) {
       this.start();
       this.addPair(pair);
