@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SegmentLog } from './segments.js';
-import { F_CONT, F_CUT, F_PARTIAL, packBlocks, unpackBlock, type BlockLine, type BlockRow } from './line-blocks.js';
+import { F_CONT, F_CUT, F_PARTIAL, PendingLines, packBlocks, unpackBlock, type BlockLine, type BlockRow, type LineRef } from './line-blocks.js';
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
 
@@ -80,7 +80,6 @@ export interface Recovered {
 
 /** Schema of the line index: 2 = blocks of lines (1 was a row per line, converted on open). */
 const SCHEMA = 2;
-const EVENT_BATCH = 32;
 
 export class ConsoleStore {
   readonly console: string;
@@ -89,7 +88,7 @@ export class ConsoleStore {
   private readonly evlog: SegmentLog;
   private evEnd = 0;
   private readonly opts: StoreOptions;
-  private pendLines: FramedLine[] = [];
+  private readonly pendLines = new PendingLines();
   private pendEvents: Array<{ ev: ConsoleEvent; resolve?: (id: number) => void }> = [];
   private pendChunks: Array<{ off: number; ts: number; len: number }> = [];
   private pendRaw: Buffer[] = [];
@@ -160,7 +159,6 @@ export class ConsoleStore {
       blockAt: db.prepare('SELECT * FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1'),
       blockAfter: db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT 1'),
       event: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      events: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES ' + Array(EVENT_BATCH).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')),
       boot: db.prepare('INSERT INTO boots (first_seq, ts, trigger, text) VALUES (?, ?, ?, ?)'),
       meta: db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
     };
@@ -182,14 +180,8 @@ export class ConsoleStore {
       type Old = { seq: number; ts: number; off: number; len: number; flags: number };
       const page = db.prepare('SELECT seq, ts, off, len, flags FROM lines WHERE seq > ? ORDER BY seq LIMIT 65536');
       for (let rows = page.all(0) as Old[]; rows.length; rows = page.all(rows[rows.length - 1].seq) as Old[]) {
-        const batch = rows.map((r) => {
-          const l: FramedLine = { seq: r.seq, ts: r.ts, text: '', offset: r.off, length: r.len };
-          if (r.flags & F_PARTIAL) l.partial = true;
-          if (r.flags & F_CONT) l.cont = true;
-          if (r.flags & F_CUT) l.cut = true;
-          return l;
-        });
-        for (const b of packBlocks(batch)) ins.run(b);
+        const batch = rows.map((r): LineRef => ({ seq: r.seq, ts: r.ts, offset: r.off, length: r.len, partial: !!(r.flags & F_PARTIAL), cont: !!(r.flags & F_CONT), cut: !!(r.flags & F_CUT) }));
+        for (const b of packBlocks(PendingLines.of(batch))) ins.run(b);
       }
       db.exec('DROP TABLE lines; DROP TABLE IF EXISTS lines_fts');
       db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('ftsUpTo', '0');
@@ -287,7 +279,6 @@ export class ConsoleStore {
       this.pendRaw = [];
     }
     const chunks = this.pendChunks;
-    const lines = this.pendLines;
     const events = this.pendEvents;
     // Event JSON goes to the event log (one line each) before the index rows that point at it.
     const evPos: number[] = [];
@@ -312,21 +303,17 @@ export class ConsoleStore {
       this.lastFsync = now;
     }
     this.pendChunks = [];
-    this.pendLines = [];
     this.pendEvents = [];
     const s = this.stmt;
     this.db.transaction(() => {
       for (const c of chunks) s.chunk.run(c.off, c.ts, c.len);
-      for (const b of packBlocks(lines)) s.block.run(b);
-      // Many rows per statement: better-sqlite3's per-call cost is most of a small row's.
-      const args: unknown[] = [];
+      for (const b of packBlocks(this.pendLines)) s.block.run(b);
+      this.pendLines.clear();
       for (let i = 0; i < events.length; i++) {
         const e = events[i].ev as StoredEvent;
-        args.push(e.id, e.kind, e.firstSeq, e.lastSeq, e.ts, evPos[2 * i], evPos[2 * i + 1]);
+        s.event.run(e.id, e.kind, e.firstSeq, e.lastSeq, e.ts, evPos[2 * i], evPos[2 * i + 1]);
         if (e.kind === 'boot.start') s.boot.run(e.firstSeq, e.ts, String(e.data.trigger ?? ''), String(e.data.text ?? ''));
-        if (args.length === EVENT_BATCH * 7) { s.events.run(args); args.length = 0; }
       }
-      for (let i = 0; i < args.length; i += 7) s.event.run(args.slice(i, i + 7));
       s.meta.run('eventsEnd', String(this.evEnd));
       s.meta.run('nextSeq', String(this.nextSeqValue));
       s.meta.run('rawEnd', String(this.rawEnd));
@@ -358,7 +345,7 @@ export class ConsoleStore {
       this.db.prepare('DELETE FROM blocks WHERE first_seq < ?').run(minSeq);
       if (straddle && straddle.first_seq < minSeq && straddle.last_seq >= minSeq) {
         const kept = this.unpack(straddle).filter((l) => l.seq >= minSeq);
-        for (const b of packBlocks(kept.map(toFramed))) {
+        for (const b of packBlocks(PendingLines.of(kept.map(toRef)))) {
           this.stmt.block.run(b);
           // Its old full-text row went with the cut: index the rest now if it had been indexed.
           if (b.last_seq <= this.ftsUpTo) this.stmt.fts.run(b.first_seq, kept.map((l) => l.text).join('\n'));
@@ -570,8 +557,8 @@ function toLine(l: BlockLine): StoredLine {
   return out;
 }
 
-function toFramed(l: BlockLine): FramedLine {
-  return toLine(l) as FramedLine;
+function toRef(l: BlockLine): LineRef {
+  return { seq: l.seq, ts: l.ts, offset: l.offset, length: l.length, partial: !!(l.flags & F_PARTIAL), cont: !!(l.flags & F_CONT), cut: !!(l.flags & F_CUT) };
 }
 
 /** Iterate one iterable after another (lazily: the second is only opened when the first is done). */

@@ -9,7 +9,6 @@
 // the previous line's end to this line's start (varint; the first line's is from the block's
 // `off`), the content length (varint), then the receive time (f64 LE) when it differs from the
 // previous line's (lines of one received chunk share it).
-import type { FramedLine } from '../framing/framer.js';
 import { lineText } from '../framing/ansi.js';
 
 export const F_PARTIAL = 1;
@@ -41,30 +40,82 @@ export interface BlockLine {
   flags: number;
 }
 
-/** Grouping of pending lines into block rows: consecutive seqs only, bounded in lines and characters. */
-export function packBlocks(lines: FramedLine[]): BlockRow[] {
+/** What the index keeps of a line (its text comes back from the raw bytes). */
+export interface LineRef {
+  seq: number;
+  ts: number;
+  offset: number;
+  length: number;
+  partial?: boolean;
+  cont?: boolean;
+  cut?: boolean;
+}
+
+/**
+ * Lines waiting for the next flush, as numbers in one growing array: no line object (nor its
+ * text) lives until the flush, so the collector never has to copy them out of the young generation.
+ */
+export class PendingLines {
+  private buf = new Float64Array(5 * 4096);
+  length = 0;
+
+  push(l: LineRef): void {
+    let p = this.length * 5;
+    if (p + 5 > this.buf.length) {
+      const b = new Float64Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    const buf = this.buf;
+    buf[p++] = l.seq;
+    buf[p++] = l.ts;
+    buf[p++] = l.offset;
+    buf[p++] = l.length;
+    buf[p] = (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0);
+    this.length++;
+  }
+
+  clear(): void { this.length = 0; }
+
+  seq(i: number): number { return this.buf[i * 5]; }
+  ts(i: number): number { return this.buf[i * 5 + 1]; }
+  offset(i: number): number { return this.buf[i * 5 + 2]; }
+  len(i: number): number { return this.buf[i * 5 + 3]; }
+  flags(i: number): number { return this.buf[i * 5 + 4]; }
+
+  static of(lines: LineRef[]): PendingLines {
+    const p = new PendingLines();
+    for (const l of lines) p.push(l);
+    return p;
+  }
+}
+
+/** Grouping of pending lines into block rows: consecutive seqs only, bounded in lines and bytes. */
+export function packBlocks(p: PendingLines): BlockRow[] {
   const out: BlockRow[] = [];
+  const n = p.length;
   let i = 0;
   const meta = new MetaWriter();
-  while (i < lines.length) {
-    const first = lines[i];
+  while (i < n) {
     meta.reset();
-    let prevEnd = first.offset;
+    const first = p.offset(i);
+    let prevEnd = first;
     let prevTs = NaN;
     let j = i;
-    for (; j < lines.length && j - i < BLOCK_LINES; j++) {
-      const l = lines[j];
-      if (j > i && (l.seq !== lines[j - 1].seq + 1 || l.offset < prevEnd || l.offset + l.length - first.offset > BLOCK_BYTES)) break;
-      const flags = (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0) | (l.ts !== prevTs ? F_TS : 0);
+    for (; j < n && j - i < BLOCK_LINES; j++) {
+      const off = p.offset(j);
+      const len = p.len(j);
+      const ts = p.ts(j);
+      if (j > i && (p.seq(j) !== p.seq(j - 1) + 1 || off < prevEnd || off + len - first > BLOCK_BYTES)) break;
+      const flags = p.flags(j) | (ts !== prevTs ? F_TS : 0);
       meta.byte(flags);
-      meta.varint(l.offset - prevEnd);
-      meta.varint(l.length);
-      if (flags & F_TS) meta.f64(l.ts);
-      prevEnd = l.offset + l.length;
-      prevTs = l.ts;
+      meta.varint(off - prevEnd);
+      meta.varint(len);
+      if (flags & F_TS) meta.f64(ts);
+      prevEnd = off + len;
+      prevTs = ts;
     }
-    const last = lines[j - 1];
-    out.push({ first_seq: first.seq, last_seq: last.seq, first_ts: first.ts, last_ts: last.ts, off: first.offset, end_off: prevEnd, meta: meta.take() });
+    out.push({ first_seq: p.seq(i), last_seq: p.seq(j - 1), first_ts: p.ts(i), last_ts: p.ts(j - 1), off: first, end_off: prevEnd, meta: meta.take() });
     i = j;
   }
   return out;
