@@ -40,9 +40,6 @@ const RE_USERSPACE = /^(?:Run \S+ as init process|Freeing unused kernel (?:image
 // A shell prompt or login prompt, possibly followed by what was typed: `/ # `, `~ # `, `# `,
 // `root@host:~# `, `uart:~$ `, `debian login: `.
 const RE_PROMPT = /^(?:[\w.-]+@[\w.-]+:[^\s#$]*\s?[#$]|[\w.-]+:[~/][^\s#$]*[#$]|[~/][^\s#$]{0,64} [#$]|[#$]|[\w.-]+ login:)(?: |$)/;
-// `(XEN)` boot lines (pushXen): each runs only after a `startsWith` on its literal start, and all
-// of those literal starts are in BOOT_XEN_START (one regex rejects the other lines).
-const BOOT_XEN_START = /^(?:\*\*\* LOADING DOM(?:AIN 0 \*\*\*|U cpus=)|3\.\.\. 2\.\.\. 1\.\.\.|Allocating 1:1 mappings totalling |Boot(?:ing using )|Brought up |Checking for initrd in \/chosen|Command line: |Console output is synchronous|Freed |Generic Timer IRQ:|Guest Loglevel: |I\/O virtualisation |Latest ChangeSet:|Looking for dtuart at "|Panic on CPU |Platform: |Processor: |Reboot in five seconds|SMP: Allowing |Std\. Loglevel: |Using scheduler: |Xen (?:version |dom0less mode detected)|build-id: )/;
 const RE_DTUART = /^Looking for dtuart at "([^"]*)"/;
 const RE_BUILD_ID = /^build-id: ([0-9a-fA-F]+)/;
 const RE_PANIC = /^Panic on CPU (\d+)/;
@@ -66,13 +63,19 @@ interface Boot {
   promptArmed: boolean;
   progressed: boolean;
   emitted: boolean;
-  data: Record<string, unknown>;
+  /**
+   * The `xen.boot` event's fields, in the order each was first set (the event keeps that order). A
+   * Map, not an object: keyed stores of ever-changing names onto one object are slow in V8.
+   */
+  fields: Map<string, unknown>;
   milestones: Milestone[];
   names: Set<string>;
   /** Lines left to join onto a wrapped `Xen version` line. */
   versionCont: number;
-  versionText?: string;
-  linuxSeq?: number;
+  versionText: string | undefined;
+  /** A wrapped `Xen version` line was joined already (only once per boot). */
+  versionJoined: boolean;
+  linuxSeq: number | undefined;
 }
 
 export interface BootHooks {
@@ -98,9 +101,8 @@ export class BootTimeline {
   pushXen(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const bt = this.boot;
     if (bt && bt.versionCont) bt.versionCont = 0;
-    // Most lines stop here; the rest (a few per boot) go to a separate function, so the per-line
-    // part stays small (quick to optimise, cheap to run).
-    if (BOOT_XEN_START.test(line.body)) this.bootLine(line, emit, versionAllowed);
+    // Most lines stop at bootLine's first-character switch and one or two `startsWith`.
+    this.bootLine(line, emit, versionAllowed);
   }
 
   private bootLine(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
@@ -158,7 +160,7 @@ export class BootTimeline {
         else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
           const bb = this.boot;
-          if (bb && !bb.emitted) bb.data.domUs = ((bb.data.domUs as number) ?? 0) + 1;
+          if (bb && !bb.emitted) bb.fields.set('domUs', ((bb.fields.get('domUs') as number | undefined) ?? 0) + 1);
         }
         return;
       case 0x46: // F
@@ -258,20 +260,23 @@ export class BootTimeline {
     } else this.hooks.onNewBoot(emit);
     this.ctx.gicVersion = undefined;
     this.boot = this.newBoot(line, rank);
-    this.boot.data.startSeen = true;
+    this.boot.fields.set('startSeen', true);
   }
 
-  private newBoot(line: TaggedLine, rank: number): Boot {
+  private newBoot(line: Pick<TaggedLine, 'seq' | 'ts'>, rank: number): Boot {
+    const fields = new Map<string, unknown>();
+    fields.set('startSeen', false);
     return {
-      firstSeq: line.seq, ts: line.ts, rank, progressed: false, emitted: false, promptArmed: false,
-      data: { startSeen: false }, milestones: [], names: new Set(), versionCont: 0, maxSeq: line.seq,
+      firstSeq: line.seq, ts: line.ts, rank, maxSeq: line.seq, promptArmed: false, progressed: false, emitted: false,
+      fields, milestones: [], names: new Set(), versionCont: 0, versionText: undefined, versionJoined: false,
+      linuxSeq: undefined,
     };
   }
 
   private set(key: string, value: unknown): void {
     const bt = this.boot;
-    if (!bt || bt.emitted || bt.data[key] !== undefined) return;
-    bt.data[key] = value;
+    if (!bt || bt.emitted || bt.fields.has(key)) return;
+    bt.fields.set(key, value);
   }
 
   private version(text: string): void {
@@ -280,9 +285,18 @@ export class BootTimeline {
     const v = parseXenVersion(text);
     if (!v) return;
     if (bt.versionText === undefined) bt.versionText = text;
-    const { incomplete, ...rest } = v;
-    Object.assign(bt.data, rest);
-    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.data.versionJoined) { bt.versionCont = 5; bt.data.versionJoined = true; }
+    // Every field the line gave (a joined line's values replace the first part's), in the order
+    // parseXenVersion sets them.
+    const f = bt.fields;
+    f.set('version', v.version);
+    if (v.compileBy !== undefined) f.set('compileBy', v.compileBy);
+    if (v.compiler !== undefined) f.set('compiler', v.compiler);
+    if (v.distro !== undefined) f.set('distro', v.distro);
+    if (v.buildInfo !== undefined) f.set('buildInfo', v.buildInfo);
+    if (v.debug !== undefined) f.set('debug', v.debug);
+    if (v.compileDate !== undefined) f.set('compileDate', v.compileDate);
+    const incomplete = v.incomplete === true;
+    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.versionJoined) { bt.versionCont = 5; bt.versionJoined = true; }
     if (!incomplete) bt.versionCont = 0;
   }
 
@@ -292,18 +306,25 @@ export class BootTimeline {
       if (!IMPLICIT.has(name)) return;
       if (bt?.emitted && bt.names.has(name)) return;
       this.hooks.onNewBoot(emit);
-      bt = this.boot = this.newBoot(line as TaggedLine, -1);
+      bt = this.boot = this.newBoot(line, -1);
       bt.progressed = true;
     }
     if (bt.names.has(name) && !REPEATABLE.has(name)) return;
     if (bt.milestones.length >= MAX_MILESTONES) return;
     bt.names.add(name);
     if (!START.has(name)) bt.progressed = true;
-    const ms: Milestone = { name, seq: line.seq, ts: line.ts, ...(detail ?? {}) };
+    // The milestone, and the event's copy of it with the boot's seq (copied key by key: a spread
+    // of objects of many shapes is slow).
+    const ms: Milestone = { name, seq: line.seq, ts: line.ts };
+    const data: Record<string, unknown> = { name, seq: line.seq, ts: line.ts };
+    if (detail !== undefined) {
+      for (const k in detail) { ms[k] = detail[k]; data[k] = detail[k]; }
+    }
+    data.bootSeq = bt.firstSeq;
     bt.milestones.push(ms);
     if (line.seq > bt.maxSeq) bt.maxSeq = line.seq;
     if (name === 'init.freed' || name === 'dom0.kernel') bt.promptArmed = true;
-    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { ...ms, bootSeq: bt.firstSeq } });
+    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data });
   }
 
   private close(emit: Emit, reason: string | undefined, lastSeq: number): void {
@@ -311,8 +332,9 @@ export class BootTimeline {
     if (!bt || bt.emitted) return;
     bt.emitted = true;
     lastSeq = Math.max(lastSeq, bt.maxSeq, bt.firstSeq);
-    const data: Record<string, unknown> = { ...bt.data, milestones: bt.milestones };
-    delete data.versionJoined;
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of bt.fields) data[k] = v;
+    data.milestones = bt.milestones;
     const ev: DecodedEvent = { kind: 'xen.boot', firstSeq: bt.firstSeq, lastSeq, ts: bt.ts, data };
     if (reason !== undefined) { ev.partial = true; ev.reason = `boot did not reach a prompt (${reason})`; }
     emit(ev);

@@ -1,6 +1,7 @@
 // IRQ routing messages (xen-console-reference §3.4): routing is silent on success, so these lines
 // are the only trace of an interrupt Xen refused to give a domain (or kept for itself), plus the
 // event-channel PPI it allocated. Each line gives one `xen.irq.route` event.
+import { code } from '../util.js';
 
 export interface IrqRouteData {
   what: 'used-by-xen' | 'used-by-domain' | 'in-use' | 'not-routable' | 'not-configured' | 'virq-too-high' |
@@ -40,14 +41,30 @@ const RULES: Rule[] = [
 ];
 
 /**
- * Every line a rule can match starts like one of these (the rules' literal starts; `<device>: IRQ`
- * after a first word): one regex rejects almost every line before the rules are tried.
+ * Every line a rule can match starts like one of the rules' literal starts, or is `<device>: IRQ`
+ * after a first word. A first-character switch and `startsWith` reject almost every line in a few
+ * ns (most Xen lines reaching here are indented register-dump rows: only `  - IRQ: ` can match).
  */
-const IRQ_START = /^(?:IRQ |ERROR: IRQ |the (?:IRQ|vIRQ )|invalid vIRQ |irq |Unable to |Unknown |Trying to free |unexpected IRQ |Allocating PPI |  - IRQ: |[IEtidUTuA][\s\S]*?: IRQ)/;
+function irqStart(b: string): boolean {
+  switch (code(b, 0)) {
+    case 0x20: return b.startsWith('  - IRQ: '); // dt_dprintk, with CONFIG_DEVICE_TREE_DEBUG
+    case 0x49: if (b.startsWith('IRQ ')) return true; break; // I
+    case 0x45: if (b.startsWith('ERROR: IRQ ')) return true; break; // E
+    case 0x74: if (b.startsWith('the IRQ') || b.startsWith('the vIRQ ')) return true; break; // t
+    case 0x69: if (b.startsWith('invalid vIRQ ') || b.startsWith('irq ')) return true; break; // i
+    case 0x55: if (b.startsWith('Unable to ') || b.startsWith('Unknown ')) return true; break; // U
+    case 0x54: if (b.startsWith('Trying to free ')) return true; break; // T
+    case 0x75: if (b.startsWith('unexpected IRQ ')) return true; break; // u
+    case 0x41: if (b.startsWith('Allocating PPI ')) return true; break; // A
+    case 0x64: break; // d: only `dN: IRQ ...`
+    default: return false;
+  }
+  // `<device>: IRQ%u is not a SPI`, `d%d: IRQ %u is already assigned ...`.
+  return b.indexOf(': IRQ', 1) > 0;
+}
 
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
-  // (`  - IRQ: %u` is dt_dprintk, with CONFIG_DEVICE_TREE_DEBUG.)
-  if (!IRQ_START.test(body)) return undefined;
+  if (!irqStart(body)) return undefined;
   if (!/irq/i.test(body) && !body.includes('PPI')) return undefined;
   for (const [re, f] of RULES) {
     const m = re.exec(body);

@@ -36,15 +36,11 @@ const RE_STAR_SUB = /^\[(.): (.*)\]\s*$/;
 const RE_GNTTAB = /^gnttab_usage_print_all \[ key '(.)' pressed/;
 const RE_SHARING = /^d\d+ sharing page tables\s*$/;
 
-/** The literal starts of every key start below: one regex rejects all other lines. */
-const KEY_START = /^(?:'|\[[\s\S]:|sched_smt_power_savings:|Dumping timer queues:|Physical memory information:|Synced stime skew:|gnttab_usage_print_all \[|debugtrace_printk now writing to|d\d+ sharing page tables|Xen (?:performance counters|lock profile info) (?:SHOW|RESET)|==== PCI devices ====)/;
-
-/** Does this Xen line start a key response? One regex, then a first-character dispatch. */
+/**
+ * Does this Xen line start a key response? A first-character switch, then `startsWith` on the
+ * literal start of each shape: most lines are rejected without running a regex.
+ */
 export function detectKeyStart(body: string, openKey: string | undefined): KeyStart | undefined {
-  return KEY_START.test(body) ? keyStart(body, openKey) : undefined;
-}
-
-function keyStart(body: string, openKey: string | undefined): KeyStart | undefined {
   switch (code(body, 0)) {
     case 0x27: { // '
       const m = RE_PRESSED.exec(body);
@@ -71,7 +67,7 @@ function keyStart(body: string, openKey: string | undefined): KeyStart | undefin
     }
     case 0x64: // d
       if (body.startsWith('debugtrace_printk now writing to')) return { key: 'T', how: 'first' };
-      if (openKey !== 'o' && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
+      if (openKey !== 'o' && body.includes(' sharing page tables') && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
       return undefined;
     case 0x58: // X
       if (body.startsWith('Xen performance counters SHOW')) return { key: 'p', how: 'first' };
