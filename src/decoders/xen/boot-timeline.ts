@@ -53,6 +53,15 @@ const RE_FREED = /^Freed (\d+)kB init memory/;
 const RE_DOM0_MEM = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):/;
 const RE_FIRMWARE_RESET = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
 
+/** Every RE_PROMPT shape has a `#` or `$` (shells) or ` login:` (getty): most lines have none. */
+function mayBePrompt(b: string): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i);
+    if (c === 0x23 /* # */ || c === 0x24 /* $ */) return true;
+  }
+  return b.includes(' login:');
+}
+
 interface Boot {
   firstSeq: number;
   ts: number;
@@ -101,20 +110,24 @@ export class BootTimeline {
   pushXen(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const bt = this.boot;
     if (bt && bt.versionCont) bt.versionCont = 0;
-    // Most lines stop at bootLine's first-character switch and one or two `startsWith`.
+    // Most lines stop at bootLine's first- and second-character tests.
     this.bootLine(line, emit, versionAllowed);
   }
 
   private bootLine(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const b = line.body;
+    // The second character is tested before each `startsWith`: the common lines of each first
+    // character (`CPU...`, `XSM ...`, `GICv...`, `****...`) fail it at once.
+    const c1 = code(b, 1);
     let m: RegExpExecArray | null;
     switch (code(b, 0)) {
       case 0x43: // C
-        if (b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
-        else if (b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
-        else if (b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
+        if (c1 === 0x68 /* h */ && b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
+        else if (c1 === 0x6f /* o */ && b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
+        else if (c1 === 0x6f /* o */ && b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
         return;
       case 0x58: // X
+        if (c1 !== 0x65 /* e */) return;
         if (b.startsWith('Xen version ')) {
           if (!versionAllowed) return;
           this.start(Rank.Version, line, emit);
@@ -126,36 +139,37 @@ export class BootTimeline {
         }
         return;
       case 0x4c: // L
-        if (b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
-        else if (b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
+        if (c1 === 0x61 /* a */ && b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
+        else if (c1 === 0x6f /* o */ && b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
         return;
       case 0x62: // b
-        if (b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
+        if (c1 === 0x75 /* u */ && b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
         return;
       case 0x50: // P
-        if (b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
-        else if (b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
-        else if (b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
+        if (c1 === 0x6c /* l */ && b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
+        else if (c1 === 0x72 /* r */ && b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
+        else if (c1 === 0x61 /* a */ && b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
         return;
       case 0x42: // B
-        if (b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
-        else if (b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
+        if (c1 === 0x6f /* o */ && b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
+        else if (c1 === 0x72 /* r */ && b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
         return;
       case 0x53: // S
-        if (b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
-        else if (b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
+        if (c1 === 0x4d /* M */ && b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
+        else if (c1 === 0x74 /* t */ && b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
         return;
       case 0x47: // G
-        if (b.startsWith('Guest Loglevel: ')) this.set('guestLoglevel', b.slice(16).trim());
-        else if (b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
+        if (c1 === 0x75 /* u */ && b.startsWith('Guest Loglevel: ')) this.set('guestLoglevel', b.slice(16).trim());
+        else if (c1 === 0x65 /* e */ && b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
         return;
       case 0x55: // U
-        if (b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
+        if (c1 === 0x73 /* s */ && b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
         return;
       case 0x49: // I
-        if (b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
+        if (c1 === 0x2f /* / */ && b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
         return;
       case 0x2a: // *
+        if (code(b, 4) !== 0x4c /* L */) return;
         if (b.startsWith('*** LOADING DOMAIN 0 ***')) this.mark('dom0.loading', line, emit);
         else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
@@ -164,16 +178,16 @@ export class BootTimeline {
         }
         return;
       case 0x46: // F
-        if (b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
+        if (c1 === 0x72 /* r */ && b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
         return;
       case 0x33: // 3
-        if (b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
+        if (c1 === 0x2e /* . */ && b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
         return;
       case 0x52: // R
-        if (b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
+        if (c1 === 0x65 /* e */ && b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
         return;
       case 0x41: // A
-        if (b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
+        if (code(b, 11) === 0x31 /* 1 */ && b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
         return;
       default:
         return;
@@ -194,7 +208,7 @@ export class BootTimeline {
     }
     const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
-      if (c === 0x20 && b.startsWith(' __  __') && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
+      if (c === 0x20 && code(b, 1) === 0x5f /* _ */ && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
       // `Xen ` within the first 16 characters (the search stops there: lines can be long).
       if (b.lastIndexOf('Xen ', 15) >= 0) {
         let m = RE_ONE_LINE.exec(b);
@@ -218,7 +232,7 @@ export class BootTimeline {
       }
     }
     if ((c === 0x52 /* R */ || c === 0x46 /* F */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
-    if (cur.promptArmed && line.time === undefined && RE_PROMPT.test(b)) {
+    if (cur.promptArmed && line.time === undefined && mayBePrompt(b) && RE_PROMPT.test(b)) {
       this.mark('prompt', line, emit, { text: b.trim().slice(0, 80) });
       this.close(emit, undefined, line.seq);
     }

@@ -116,7 +116,7 @@ export class GicInitParser {
       return false;
     }
     // Every GIC line below starts with `GICv` (`Generic Timer`, `GICH_LRs`, `Guest Loglevel` do not).
-    if (!b.startsWith('GICv')) {
+    if (code(b, 1) !== 0x49 /* I */ || !b.startsWith('GICv')) {
       if (o?.summary) this.close(emit);
       return false;
     }

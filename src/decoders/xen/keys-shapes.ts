@@ -53,23 +53,24 @@ export function detectKeyStart(body: string, openKey: string | undefined): KeySt
       return m ? { key: m[1], how: 'star', text: m[2] } : undefined;
     }
     case 0x73: // s
-      return body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
+      return code(body, 1) === 0x63 /* c */ && body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
     case 0x44: // D
-      return body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
+      return code(body, 1) === 0x75 /* u */ && body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
     case 0x50: // P
-      return body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
+      return code(body, 1) === 0x68 /* h */ && body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
     case 0x53: // S
-      return body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
+      return code(body, 1) === 0x79 /* y */ && body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
     case 0x67: { // g
-      if (!body.startsWith('gnttab_usage_print_all [')) return undefined;
+      if (code(body, 1) !== 0x6e /* n */ || !body.startsWith('gnttab_usage_print_all [')) return undefined;
       const m = RE_GNTTAB.exec(body);
       return { key: m ? m[1] : 'g', how: 'first' };
     }
     case 0x64: // d
-      if (body.startsWith('debugtrace_printk now writing to')) return { key: 'T', how: 'first' };
-      if (openKey !== 'o' && body.includes(' sharing page tables') && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
+      if (code(body, 1) === 0x65 /* e */) return body.startsWith('debugtrace_printk now writing to') ? { key: 'T', how: 'first' } : undefined;
+      if (openKey !== 'o' && isDigit(code(body, 1)) && body.includes(' sharing page tables') && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
       return undefined;
     case 0x58: // X
+      if (code(body, 1) !== 0x65 /* e */) return undefined; // `Xen ...`, not `XSM ...`
       if (body.startsWith('Xen performance counters SHOW')) return { key: 'p', how: 'first' };
       if (body.startsWith('Xen performance counters RESET')) return { key: 'P', how: 'first' };
       if (body.startsWith('Xen lock profile info SHOW')) return { key: 'l', how: 'first' };
@@ -108,12 +109,33 @@ export function settleDone(st: ShapeState): void {
 function isRegDumpLine(b: string): boolean {
   if (b.length === 0) return true;
   const c = code(b, 0);
-  if (c === 0x20 || c === 0x09) return true;
-  if (c === 0x2a) return b.startsWith('*** Dumping ');
-  if (c === 0x2d) return b.startsWith('----[');
-  if (b.startsWith('Xen stack trace') || b.startsWith('Xen call trace') || b.startsWith('Guest stack trace') ||
-      b.startsWith('No stack trace') || b.startsWith('Failed to convert')) return true;
-  return /^[A-Z][A-Za-z0-9_]{0,15}: ?/.test(b);
+  switch (c) {
+    case 0x20: case 0x09: return true;
+    case 0x2a: return b.startsWith('*** Dumping ');
+    case 0x2d: return b.startsWith('----[');
+    case 0x58: if (b.startsWith('Xen stack trace') || b.startsWith('Xen call trace')) return true; break; // X
+    case 0x47: if (b.startsWith('Guest stack trace')) return true; break; // G
+    case 0x4e: if (b.startsWith('No stack trace')) return true; break; // N
+    case 0x46: if (b.startsWith('Failed to convert')) return true; break; // F
+    default:
+  }
+  return isRegisterRow(b, c);
+}
+
+/** `/^[A-Z][A-Za-z0-9_]{0,15}:/` (a register row such as `SP_EL1: ...`), scanned by hand. */
+function isRegisterRow(b: string, c: number): boolean {
+  if (c < 0x41 || c > 0x5a) return false;
+  let j = 1;
+  while (j < 16 && isWordChar(code(b, j))) j++;
+  return code(b, j) === 0x3a /* : */;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 /** Decide whether `line` (a Xen line) belongs to the open response of `key`. */

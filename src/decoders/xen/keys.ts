@@ -6,6 +6,7 @@
 // `'w' pressed` header itself, which is the ring's last line.
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
+import { code } from '../util.js';
 import { DomainDumpParser } from './domain-dump.js';
 import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
@@ -127,7 +128,8 @@ export class KeyTracker {
       }
       this.closeCur(emit);
     }
-    if (line.body.startsWith('General information for domain ')) {
+    const body = line.body;
+    if (code(body, 0) === 0x47 /* G */ && code(body, 1) === 0x65 /* e */ && body.startsWith('General information for domain ')) {
       // A `q` dump whose header was not seen (capture started late, or `xl debug-keys` via dmesg).
       this.begin({ key: 'q', how: 'first' }, line, emit);
       return true;
