@@ -18,7 +18,6 @@ export interface XenVersion {
 
 const RE_VERSION = /^Xen version (\S+)/;
 const RE_BY = /^[^\s()]*@[^\s()]*$/;
-const RE_SPACES = /\s+/;
 
 export function parseXenVersion(body: string): XenVersion | undefined {
   const m = RE_VERSION.exec(body);
@@ -93,7 +92,21 @@ function isWordChar(c: number): boolean {
 function collapseSpaces(s: string): string {
   for (let j = 0; j < s.length; j++) {
     const c = s.charCodeAt(j);
-    if (isSpace(c) && (c !== 0x20 || isSpace(code(s, j + 1)))) return s.split(RE_SPACES).join(' ');
+    if (isSpace(c) && (c !== 0x20 || isSpace(code(s, j + 1)))) return joinWords(s);
   }
   return s;
+}
+
+/** The words of a trimmed string joined by single spaces (`s.split(/\s+/).join(' ')`). */
+function joinWords(s: string): string {
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    let end = i;
+    while (end < s.length && !isSpace(s.charCodeAt(end))) end++;
+    out = out.length === 0 ? s.slice(i, end) : out + ' ' + s.slice(i, end);
+    i = end;
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  }
+  return out;
 }

@@ -35,6 +35,9 @@ const RE_PRESSED = /^'(.)' pressed -?> ?(.*)$/;
 const RE_STAR_SUB = /^\[(.): (.*)\]\s*$/;
 const RE_GNTTAB = /^gnttab_usage_print_all \[ key '(.)' pressed/;
 const RE_SHARING = /^d\d+ sharing page tables\s*$/;
+const RE_CPU_N = /^CPU\d+:/;
+const RE_NODE_HAS = /^Node \d+ has /;
+const RE_CPUPOOL = /^Cpupool \d+:/;
 
 /**
  * Does this Xen line start a key response? A first-character switch, then `startsWith` on the
@@ -141,50 +144,52 @@ function isDigit(c: number): boolean {
 /** Decide whether `line` (a Xen line) belongs to the open response of `key`. */
 export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Verdict {
   const b = line.body;
-  switch (key) {
-    case 'h':
+  // On the key's character code: a jump table rather than a chain of string compares (this runs
+  // for every line of an open response).
+  switch (code(key, 0)) {
+    case 0x68: // h
       if (b.startsWith(' key \'')) { st.rows++; st.done = true; return Verdict.Continue; }
       // 4.21/4.22 print the version right after the header (reference §4.3).
       if (st.rows === 0 && (b.startsWith('Xen version ') || b.startsWith('Latest ChangeSet:') || b.startsWith('build-id:'))) return Verdict.Continue;
       return Verdict.EndBefore;
-    case 't':
+    case 0x74: // t
       if (b.startsWith('Synced cycles skew')) { st.done = true; return Verdict.EndAfter; }
       return b.startsWith('Synced ') ? Verdict.Continue : Verdict.EndBefore;
-    case 'm':
+    case 0x6d: // m
       if (!b.startsWith('    ')) return Verdict.EndBefore;
       st.done = true;
       return b.startsWith('    Dom heap:') ? Verdict.EndAfter : Verdict.Continue;
-    case 'a':
-      if (/^CPU\d+:/.test(b) || b.startsWith('  ')) { st.done = true; return Verdict.Continue; }
+    case 0x61: // a
+      if (RE_CPU_N.test(b) || b.startsWith('  ')) { st.done = true; return Verdict.Continue; }
       return Verdict.EndBefore;
-    case 'H':
-      if (b.startsWith('heap[node=') || /^Node \d+ has /.test(b)) { st.done = true; return Verdict.Continue; }
+    case 0x48: // H
+      if (b.startsWith('heap[node=') || RE_NODE_HAS.test(b)) { st.done = true; return Verdict.Continue; }
       return Verdict.EndBefore;
-    case 'e':
+    case 0x65: // e
       if (b.startsWith('Event channel information for domain') || b.startsWith('Polling vCPUs') || code(b, 0) === 0x20) {
         st.done = true;
         return Verdict.Continue;
       }
       return Verdict.EndBefore;
-    case 'g':
+    case 0x67: // g
       if (b.startsWith('gnttab_usage_print_all ] done')) { st.done = true; return Verdict.EndAfter; }
       return Verdict.Continue;
-    case 'r': {
+    case 0x72: { // r
       if (b.startsWith('CPUs info:')) { st.cpusInfo = true; st.done = true; return Verdict.Continue; }
       if (!st.cpusInfo) return Verdict.Continue;
       const c = code(b, 0);
       if (c === 0x20 || c === 0x09 || b.startsWith('CPU[')) return Verdict.Continue;
-      if (/^Cpupool \d+:/.test(b)) { st.cpusInfo = false; st.done = false; return Verdict.Continue; }
+      if (RE_CPUPOOL.test(b)) { st.cpusInfo = false; st.done = false; return Verdict.Continue; }
       return Verdict.EndBefore;
     }
-    case 'd':
-    case '0':
+    case 0x64: // d
+    case 0x30: // 0
       if (!isRegDumpLine(b)) return Verdict.EndBefore;
       // Whether the dump may end here depends on the last line only: worked out at close (settleDone).
       st.lastDumpLine = b;
       return Verdict.Continue;
-    case 'o':
-      return /^d\d+ sharing page tables\s*$/.test(b) || code(b, 0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
+    case 0x6f: // o
+      return RE_SHARING.test(b) || code(b, 0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
     default:
       return Verdict.Continue;
   }
