@@ -70,7 +70,7 @@ export function detectKeyStart(body: string, openKey: string | undefined): KeySt
     }
     case 0x64: // d
       if (code(body, 1) === 0x65 /* e */) return body.startsWith('debugtrace_printk now writing to') ? { key: 'T', how: 'first' } : undefined;
-      if (openKey !== 'o' && isDigit(code(body, 1)) && body.includes(' sharing page tables') && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
+      if (openKey !== 'o' && isDigit(code(body, 1)) && body.startsWith(' sharing page tables', afterDigits(body, 1)) && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
       return undefined;
     case 0x58: // X
       if (code(body, 1) !== 0x65 /* e */) return undefined; // `Xen ...`, not `XSM ...`
@@ -139,6 +139,12 @@ function isWordChar(c: number): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+/** Index of the first non-digit at or after i. */
+function afterDigits(s: string, i: number): number {
+  while (isDigit(code(s, i))) i++;
+  return i;
 }
 
 /** Decide whether `line` (a Xen line) belongs to the open response of `key`. */
