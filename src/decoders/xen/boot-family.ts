@@ -117,7 +117,8 @@ export function xenPlatformFamily(): Family {
       const v = parseVgic(b);
       if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }
-    if (f & F_IRQ) {
+    // Indented lines (register dumps, key bodies): only the `  - IRQ: ` row is an IRQ message.
+    if ((f & F_IRQ) && (c !== 0x20 || code(b, 2) === 0x2d /* - */)) {
       const r = parseIrqRoute(b);
       if (r) emit(lineEvent('xen.irq.route', line.seq, line.ts, r as unknown as Record<string, unknown>));
     }
