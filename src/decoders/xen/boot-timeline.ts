@@ -13,7 +13,7 @@ import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { parseXenVersion } from './boot-version.js';
-import { code } from '../util.js';
+import { code, isSpace } from '../util.js';
 
 export interface Milestone {
   name: string;
@@ -52,6 +52,16 @@ const RE_DOMU = /^\*\*\* LOADING DOMU cpus=(\d+) memory=(\S+?)KB \*\*\*/;
 const RE_FREED = /^Freed (\d+)kB init memory/;
 const RE_DOM0_MEM = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):/;
 const RE_FIRMWARE_RESET = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
+
+/**
+ * `Xen ` right after the leading whitespace, starting within the first 16 characters: what both
+ * banner regexes (`^\s*Xen `) need, tested without scanning the rest of a long line.
+ */
+function xenWordAtStart(b: string): boolean {
+  let w = 0;
+  while (w < 16 && isSpace(code(b, w))) w++;
+  return w <= 15 && b.startsWith('Xen ', w);
+}
 
 /** Every RE_PROMPT shape has a `#` or `$` (shells) or ` login:` (getty): most lines have none. */
 function mayBePrompt(b: string): boolean {
@@ -209,8 +219,7 @@ export class BootTimeline {
     const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
       if (c === 0x20 && code(b, 1) === 0x5f /* _ */ && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
-      // `Xen ` within the first 16 characters (the search stops there: lines can be long).
-      if (b.lastIndexOf('Xen ', 15) >= 0) {
+      if (xenWordAtStart(b)) {
         let m = RE_ONE_LINE.exec(b);
         if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
         m = RE_EFI.exec(b);
@@ -220,7 +229,8 @@ export class BootTimeline {
     if (c === 0x2d /* - */ && b.startsWith('- Boot CPU booting -')) { this.start(Rank.Head, line, emit); this.mark('xen.head', line, emit); return; }
     const cur = this.boot;
     if (!cur || cur.emitted) return;
-    if (c === 0x42 /* B */ || c === 0x4c /* L */) {
+    const c1 = code(b, 1);
+    if (c === 0x42 /* B */ ? c1 === 0x6f /* o */ : c === 0x4c /* L */ && c1 === 0x69 /* i */) {
       if (RE_LINUX.test(b)) {
         if (!cur.names.has('dom0.kernel')) { this.mark('dom0.kernel', line, emit); cur.linuxSeq = line.seq; }
         else if (cur.linuxSeq !== undefined && line.seq - cur.linuxSeq > 20) {
@@ -231,7 +241,7 @@ export class BootTimeline {
         return;
       }
     }
-    if ((c === 0x52 /* R */ || c === 0x46 /* F */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
+    if ((c === 0x52 /* R */ ? c1 === 0x75 /* u */ : c === 0x46 /* F */ && c1 === 0x72 /* r */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
     if (cur.promptArmed && line.time === undefined && mayBePrompt(b) && RE_PROMPT.test(b)) {
       this.mark('prompt', line, emit, { text: b.trim().slice(0, 80) });
       this.close(emit, undefined, line.seq);
