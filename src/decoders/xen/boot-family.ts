@@ -32,6 +32,9 @@ flag('dvVax', F_VGIC);
 flag('IEtidUTuA ', F_IRQ);
 flag('GTCL', F_MISC);
 
+const RE_CONSOLE_ARG = /(?:^|\s)console=(\S+)/;
+const RE_DTUART_ARG = /(?:^|\s)dtuart=(\S+)/;
+
 export function xenPlatformFamily(): Family {
   const ctx = new PlatformContext();
   const keys = new KeyTracker(ctx);
@@ -71,9 +74,9 @@ export function xenPlatformFamily(): Family {
         if (u) {
           if (uartFromStdout) u.fromStdoutPath = true;
           if (commandLine) {
-            const con = /(?:^|\s)console=(\S+)/.exec(commandLine);
+            const con = RE_CONSOLE_ARG.exec(commandLine);
             if (con) u.consoleArg = con[1];
-            const dt = /(?:^|\s)dtuart=(\S+)/.exec(commandLine);
+            const dt = RE_DTUART_ARG.exec(commandLine);
             if (dt) u.dtuartArg = dt[1];
           }
           emit(lineEvent('xen.uart', line.seq, line.ts, u as unknown as Record<string, unknown>));
