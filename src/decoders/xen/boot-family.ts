@@ -32,6 +32,9 @@ flag('dvVax', F_VGIC);
 flag('IEtidUTuA ', F_IRQ);
 flag('GTCL', F_MISC);
 
+const RE_CONSOLE_ARG = /(?:^|\s)console=(\S+)/;
+const RE_DTUART_ARG = /(?:^|\s)dtuart=(\S+)/;
+
 export function xenPlatformFamily(): Family {
   const ctx = new PlatformContext();
   const keys = new KeyTracker(ctx);
@@ -54,24 +57,26 @@ export function xenPlatformFamily(): Family {
   function misc(line: TaggedLine, b: string, c: number, emit: Emit): void {
     switch (c) {
       case 0x47: { // G
+        if (code(b, 1) !== 0x65 /* e */) return; // `Generic Timer`, not `GICv...`
         const t = parseTimer(b);
         if (t) emit(lineEvent('xen.timer', line.seq, line.ts, t as Record<string, unknown>));
         return;
       }
       case 0x54: // T
-        if (b.startsWith('Taking dtuart configuration from')) uartFromStdout = true;
+        if (code(b, 1) === 0x61 /* a */ && b.startsWith('Taking dtuart configuration from')) uartFromStdout = true;
         return;
       case 0x43: // C
-        if (b.startsWith('Command line: ')) commandLine = b.slice(14);
+        if (code(b, 1) === 0x6f /* o */ && b.startsWith('Command line: ')) commandLine = b.slice(14);
         return;
       case 0x4c: { // L
+        if (code(b, 1) !== 0x6f /* o */) return; // `Looking for dtuart`
         const u = parseUart(b);
         if (u) {
           if (uartFromStdout) u.fromStdoutPath = true;
           if (commandLine) {
-            const con = /(?:^|\s)console=(\S+)/.exec(commandLine);
+            const con = RE_CONSOLE_ARG.exec(commandLine);
             if (con) u.consoleArg = con[1];
-            const dt = /(?:^|\s)dtuart=(\S+)/.exec(commandLine);
+            const dt = RE_DTUART_ARG.exec(commandLine);
             if (dt) u.dtuartArg = dt[1];
           }
           emit(lineEvent('xen.uart', line.seq, line.ts, u as unknown as Record<string, unknown>));
@@ -87,7 +92,7 @@ export function xenPlatformFamily(): Family {
     const b = line.body;
     const c = code(b, 0);
     const f = c < 128 ? XEN_FIRST[c] : 0;
-    if (c === 0x2a /* * */ && b.startsWith('*** Serial input ')) {
+    if (c === 0x2a /* * */ && code(b, 4) === 0x53 /* S */ && b.startsWith('*** Serial input ')) {
       const fo = parseFocus(b);
       if (fo) {
         keys.closeAll(emit);
@@ -101,7 +106,7 @@ export function xenPlatformFamily(): Family {
       }
     }
     let versionAllowed = true;
-    if (c === 0x58 /* X */ && b.startsWith('Xen version ')) {
+    if (c === 0x58 /* X */ && code(b, 4) === 0x76 /* v */ && b.startsWith('Xen version ')) {
       // A version line inside `h` (4.21/4.22) or `?` (master) output is not a new boot.
       const k = keys.openKey;
       versionAllowed = k !== 'h' && k !== '?';
@@ -115,7 +120,8 @@ export function xenPlatformFamily(): Family {
       const v = parseVgic(b);
       if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }
-    if (f & F_IRQ) {
+    // Indented lines (register dumps, key bodies): only the `  - IRQ: ` row is an IRQ message.
+    if ((f & F_IRQ) && (c !== 0x20 || code(b, 2) === 0x2d /* - */)) {
       const r = parseIrqRoute(b);
       if (r) emit(lineEvent('xen.irq.route', line.seq, line.ts, r as unknown as Record<string, unknown>));
     }

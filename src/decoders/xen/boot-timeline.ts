@@ -13,7 +13,7 @@ import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { parseXenVersion } from './boot-version.js';
-import { code } from '../util.js';
+import { code, isSpace } from '../util.js';
 
 export interface Milestone {
   name: string;
@@ -40,9 +40,6 @@ const RE_USERSPACE = /^(?:Run \S+ as init process|Freeing unused kernel (?:image
 // A shell prompt or login prompt, possibly followed by what was typed: `/ # `, `~ # `, `# `,
 // `root@host:~# `, `uart:~$ `, `debian login: `.
 const RE_PROMPT = /^(?:[\w.-]+@[\w.-]+:[^\s#$]*\s?[#$]|[\w.-]+:[~/][^\s#$]*[#$]|[~/][^\s#$]{0,64} [#$]|[#$]|[\w.-]+ login:)(?: |$)/;
-// `(XEN)` boot lines (pushXen): each runs only after a `startsWith` on its literal start, and all
-// of those literal starts are in BOOT_XEN_START (one regex rejects the other lines).
-const BOOT_XEN_START = /^(?:\*\*\* LOADING DOM(?:AIN 0 \*\*\*|U cpus=)|3\.\.\. 2\.\.\. 1\.\.\.|Allocating 1:1 mappings totalling |Boot(?:ing using )|Brought up |Checking for initrd in \/chosen|Command line: |Console output is synchronous|Freed |Generic Timer IRQ:|Guest Loglevel: |I\/O virtualisation |Latest ChangeSet:|Looking for dtuart at "|Panic on CPU |Platform: |Processor: |Reboot in five seconds|SMP: Allowing |Std\. Loglevel: |Using scheduler: |Xen (?:version |dom0less mode detected)|build-id: )/;
 const RE_DTUART = /^Looking for dtuart at "([^"]*)"/;
 const RE_BUILD_ID = /^build-id: ([0-9a-fA-F]+)/;
 const RE_PANIC = /^Panic on CPU (\d+)/;
@@ -56,6 +53,25 @@ const RE_FREED = /^Freed (\d+)kB init memory/;
 const RE_DOM0_MEM = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):/;
 const RE_FIRMWARE_RESET = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
 
+/**
+ * `Xen ` right after the leading whitespace, starting within the first 16 characters: what both
+ * banner regexes (`^\s*Xen `) need, tested without scanning the rest of a long line.
+ */
+function xenWordAtStart(b: string): boolean {
+  let w = 0;
+  while (w < 16 && isSpace(code(b, w))) w++;
+  return w <= 15 && b.startsWith('Xen ', w);
+}
+
+/** Every RE_PROMPT shape has a `#` or `$` (shells) or ` login:` (getty): most lines have none. */
+function mayBePrompt(b: string): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i);
+    if (c === 0x23 /* # */ || c === 0x24 /* $ */) return true;
+  }
+  return b.includes(' login:');
+}
+
 interface Boot {
   firstSeq: number;
   ts: number;
@@ -66,13 +82,19 @@ interface Boot {
   promptArmed: boolean;
   progressed: boolean;
   emitted: boolean;
-  data: Record<string, unknown>;
+  /**
+   * The `xen.boot` event's fields, in the order each was first set (the event keeps that order). A
+   * Map, not an object: keyed stores of ever-changing names onto one object are slow in V8.
+   */
+  fields: Map<string, unknown>;
   milestones: Milestone[];
   names: Set<string>;
   /** Lines left to join onto a wrapped `Xen version` line. */
   versionCont: number;
-  versionText?: string;
-  linuxSeq?: number;
+  versionText: string | undefined;
+  /** A wrapped `Xen version` line was joined already (only once per boot). */
+  versionJoined: boolean;
+  linuxSeq: number | undefined;
 }
 
 export interface BootHooks {
@@ -98,21 +120,24 @@ export class BootTimeline {
   pushXen(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const bt = this.boot;
     if (bt && bt.versionCont) bt.versionCont = 0;
-    // Most lines stop here; the rest (a few per boot) go to a separate function, so the per-line
-    // part stays small (quick to optimise, cheap to run).
-    if (BOOT_XEN_START.test(line.body)) this.bootLine(line, emit, versionAllowed);
+    // Most lines stop at bootLine's first- and second-character tests.
+    this.bootLine(line, emit, versionAllowed);
   }
 
   private bootLine(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const b = line.body;
+    // The second character is tested before each `startsWith`: the common lines of each first
+    // character (`CPU...`, `XSM ...`, `GICv...`, `****...`) fail it at once.
+    const c1 = code(b, 1);
     let m: RegExpExecArray | null;
     switch (code(b, 0)) {
       case 0x43: // C
-        if (b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
-        else if (b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
-        else if (b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
+        if (c1 === 0x68 /* h */ && b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
+        else if (c1 === 0x6f /* o */ && b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
+        else if (c1 === 0x6f /* o */ && b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
         return;
       case 0x58: // X
+        if (c1 !== 0x65 /* e */) return;
         if (b.startsWith('Xen version ')) {
           if (!versionAllowed) return;
           this.start(Rank.Version, line, emit);
@@ -124,54 +149,55 @@ export class BootTimeline {
         }
         return;
       case 0x4c: // L
-        if (b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
-        else if (b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
+        if (c1 === 0x61 /* a */ && b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
+        else if (c1 === 0x6f /* o */ && b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
         return;
       case 0x62: // b
-        if (b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
+        if (c1 === 0x75 /* u */ && b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
         return;
       case 0x50: // P
-        if (b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
-        else if (b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
-        else if (b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
+        if (c1 === 0x6c /* l */ && b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
+        else if (c1 === 0x72 /* r */ && b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
+        else if (c1 === 0x61 /* a */ && b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
         return;
       case 0x42: // B
-        if (b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
-        else if (b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
+        if (c1 === 0x6f /* o */ && b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
+        else if (c1 === 0x72 /* r */ && b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
         return;
       case 0x53: // S
-        if (b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
-        else if (b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
+        if (c1 === 0x4d /* M */ && b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
+        else if (c1 === 0x74 /* t */ && b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
         return;
       case 0x47: // G
-        if (b.startsWith('Guest Loglevel: ')) this.set('guestLoglevel', b.slice(16).trim());
-        else if (b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
+        if (c1 === 0x75 /* u */ && b.startsWith('Guest Loglevel: ')) this.set('guestLoglevel', b.slice(16).trim());
+        else if (c1 === 0x65 /* e */ && b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
         return;
       case 0x55: // U
-        if (b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
+        if (c1 === 0x73 /* s */ && b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
         return;
       case 0x49: // I
-        if (b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
+        if (c1 === 0x2f /* / */ && b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
         return;
       case 0x2a: // *
+        if (code(b, 4) !== 0x4c /* L */) return;
         if (b.startsWith('*** LOADING DOMAIN 0 ***')) this.mark('dom0.loading', line, emit);
         else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
           const bb = this.boot;
-          if (bb && !bb.emitted) bb.data.domUs = ((bb.data.domUs as number) ?? 0) + 1;
+          if (bb && !bb.emitted) bb.fields.set('domUs', ((bb.fields.get('domUs') as number | undefined) ?? 0) + 1);
         }
         return;
       case 0x46: // F
-        if (b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
+        if (c1 === 0x72 /* r */ && b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
         return;
       case 0x33: // 3
-        if (b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
+        if (c1 === 0x2e /* . */ && b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
         return;
       case 0x52: // R
-        if (b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
+        if (c1 === 0x65 /* e */ && b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
         return;
       case 0x41: // A
-        if (b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
+        if (code(b, 11) === 0x31 /* 1 */ && b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
         return;
       default:
         return;
@@ -192,9 +218,8 @@ export class BootTimeline {
     }
     const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
-      if (c === 0x20 && b.startsWith(' __  __') && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
-      // `Xen ` within the first 16 characters (the search stops there: lines can be long).
-      if (b.lastIndexOf('Xen ', 15) >= 0) {
+      if (c === 0x20 && code(b, 1) === 0x5f /* _ */ && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
+      if (xenWordAtStart(b)) {
         let m = RE_ONE_LINE.exec(b);
         if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
         m = RE_EFI.exec(b);
@@ -204,7 +229,8 @@ export class BootTimeline {
     if (c === 0x2d /* - */ && b.startsWith('- Boot CPU booting -')) { this.start(Rank.Head, line, emit); this.mark('xen.head', line, emit); return; }
     const cur = this.boot;
     if (!cur || cur.emitted) return;
-    if (c === 0x42 /* B */ || c === 0x4c /* L */) {
+    const c1 = code(b, 1);
+    if (c === 0x42 /* B */ ? c1 === 0x6f /* o */ : c === 0x4c /* L */ && c1 === 0x69 /* i */) {
       if (RE_LINUX.test(b)) {
         if (!cur.names.has('dom0.kernel')) { this.mark('dom0.kernel', line, emit); cur.linuxSeq = line.seq; }
         else if (cur.linuxSeq !== undefined && line.seq - cur.linuxSeq > 20) {
@@ -215,8 +241,8 @@ export class BootTimeline {
         return;
       }
     }
-    if ((c === 0x52 /* R */ || c === 0x46 /* F */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
-    if (cur.promptArmed && line.time === undefined && RE_PROMPT.test(b)) {
+    if ((c === 0x52 /* R */ ? c1 === 0x75 /* u */ : c === 0x46 /* F */ && c1 === 0x72 /* r */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
+    if (cur.promptArmed && line.time === undefined && mayBePrompt(b) && RE_PROMPT.test(b)) {
       this.mark('prompt', line, emit, { text: b.trim().slice(0, 80) });
       this.close(emit, undefined, line.seq);
     }
@@ -258,20 +284,23 @@ export class BootTimeline {
     } else this.hooks.onNewBoot(emit);
     this.ctx.gicVersion = undefined;
     this.boot = this.newBoot(line, rank);
-    this.boot.data.startSeen = true;
+    this.boot.fields.set('startSeen', true);
   }
 
-  private newBoot(line: TaggedLine, rank: number): Boot {
+  private newBoot(line: Pick<TaggedLine, 'seq' | 'ts'>, rank: number): Boot {
+    const fields = new Map<string, unknown>();
+    fields.set('startSeen', false);
     return {
-      firstSeq: line.seq, ts: line.ts, rank, progressed: false, emitted: false, promptArmed: false,
-      data: { startSeen: false }, milestones: [], names: new Set(), versionCont: 0, maxSeq: line.seq,
+      firstSeq: line.seq, ts: line.ts, rank, maxSeq: line.seq, promptArmed: false, progressed: false, emitted: false,
+      fields, milestones: [], names: new Set(), versionCont: 0, versionText: undefined, versionJoined: false,
+      linuxSeq: undefined,
     };
   }
 
   private set(key: string, value: unknown): void {
     const bt = this.boot;
-    if (!bt || bt.emitted || bt.data[key] !== undefined) return;
-    bt.data[key] = value;
+    if (!bt || bt.emitted || bt.fields.has(key)) return;
+    bt.fields.set(key, value);
   }
 
   private version(text: string): void {
@@ -280,9 +309,18 @@ export class BootTimeline {
     const v = parseXenVersion(text);
     if (!v) return;
     if (bt.versionText === undefined) bt.versionText = text;
-    const { incomplete, ...rest } = v;
-    Object.assign(bt.data, rest);
-    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.data.versionJoined) { bt.versionCont = 5; bt.data.versionJoined = true; }
+    // Every field the line gave (a joined line's values replace the first part's), in the order
+    // parseXenVersion sets them.
+    const f = bt.fields;
+    f.set('version', v.version);
+    if (v.compileBy !== undefined) f.set('compileBy', v.compileBy);
+    if (v.compiler !== undefined) f.set('compiler', v.compiler);
+    if (v.distro !== undefined) f.set('distro', v.distro);
+    if (v.buildInfo !== undefined) f.set('buildInfo', v.buildInfo);
+    if (v.debug !== undefined) f.set('debug', v.debug);
+    if (v.compileDate !== undefined) f.set('compileDate', v.compileDate);
+    const incomplete = v.incomplete === true;
+    if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.versionJoined) { bt.versionCont = 5; bt.versionJoined = true; }
     if (!incomplete) bt.versionCont = 0;
   }
 
@@ -292,18 +330,25 @@ export class BootTimeline {
       if (!IMPLICIT.has(name)) return;
       if (bt?.emitted && bt.names.has(name)) return;
       this.hooks.onNewBoot(emit);
-      bt = this.boot = this.newBoot(line as TaggedLine, -1);
+      bt = this.boot = this.newBoot(line, -1);
       bt.progressed = true;
     }
     if (bt.names.has(name) && !REPEATABLE.has(name)) return;
     if (bt.milestones.length >= MAX_MILESTONES) return;
     bt.names.add(name);
     if (!START.has(name)) bt.progressed = true;
-    const ms: Milestone = { name, seq: line.seq, ts: line.ts, ...(detail ?? {}) };
+    // The milestone, and the event's copy of it with the boot's seq (copied key by key: a spread
+    // of objects of many shapes is slow).
+    const ms: Milestone = { name, seq: line.seq, ts: line.ts };
+    const data: Record<string, unknown> = { name, seq: line.seq, ts: line.ts };
+    if (detail !== undefined) {
+      for (const k in detail) { ms[k] = detail[k]; data[k] = detail[k]; }
+    }
+    data.bootSeq = bt.firstSeq;
     bt.milestones.push(ms);
     if (line.seq > bt.maxSeq) bt.maxSeq = line.seq;
     if (name === 'init.freed' || name === 'dom0.kernel') bt.promptArmed = true;
-    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { ...ms, bootSeq: bt.firstSeq } });
+    emit({ kind: 'xen.milestone', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data });
   }
 
   private close(emit: Emit, reason: string | undefined, lastSeq: number): void {
@@ -311,8 +356,9 @@ export class BootTimeline {
     if (!bt || bt.emitted) return;
     bt.emitted = true;
     lastSeq = Math.max(lastSeq, bt.maxSeq, bt.firstSeq);
-    const data: Record<string, unknown> = { ...bt.data, milestones: bt.milestones };
-    delete data.versionJoined;
+    const data: Record<string, unknown> = {};
+    for (const [k, v] of bt.fields) data[k] = v;
+    data.milestones = bt.milestones;
     const ev: DecodedEvent = { kind: 'xen.boot', firstSeq: bt.firstSeq, lastSeq, ts: bt.ts, data };
     if (reason !== undefined) { ev.partial = true; ev.reason = `boot did not reach a prompt (${reason})`; }
     emit(ev);

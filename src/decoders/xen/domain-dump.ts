@@ -80,6 +80,13 @@ const RE_QUEUED = /^\s+(hardware|virtual) (level|edge) irq (\d+): (not )?pending
 const RE_PERIODIC = /^(\d+) Hz periodic timer \(period (\d+) ms\)/;
 const RE_NONE = /^\s+None\s*$/;
 const RE_NOTIFY = /^Notifying guest (\d+):(\d+) \(virq (\d+), port (\d+)/;
+const RE_DIRTY_CPU = /dirty_cpu=(\d+)/;
+const RE_DIRTY_CPUS = /dirty_cpus=\{(.*?)\}/;
+const RE_HARD_AFF = /cpu_hard_affinity=\{(.*?)\}/;
+const RE_SOFT_AFF = /cpu_soft_affinity=\{(.*?)\}/;
+const RE_MAX_PAGES = /max_pages=(\d+)/;
+const RE_SHARED_PAGES = /shared_pages=(\d+)/;
+const RE_LLC = /^\d+ LLC colors: /;
 
 /** Index of the first character that is not whitespace (regex `\s`). */
 function firstNonSpace(b: string): number {
@@ -178,13 +185,13 @@ export class DomainDumpParser {
           upcallPending: parseInt(m[5], 16), upcallMask: parseInt(m[6], 16),
         };
         const rest = m[7];
-        const dc = /dirty_cpu=(\d+)/.exec(rest);
+        const dc = RE_DIRTY_CPU.exec(rest);
         if (dc) vi.dirtyCpu = Number(dc[1]);
-        const dcs = /dirty_cpus=\{(.*?)\}/.exec(rest);
+        const dcs = RE_DIRTY_CPUS.exec(rest);
         if (dcs) vi.dirtyCpus = dcs[1];
-        const ha = /cpu_hard_affinity=\{(.*?)\}/.exec(rest);
+        const ha = RE_HARD_AFF.exec(rest);
         if (ha) vi.hardAffinity = ha[1];
-        const sa = /cpu_soft_affinity=\{(.*?)\}/.exec(rest);
+        const sa = RE_SOFT_AFF.exec(rest);
         if (sa) vi.softAffinity = sa[1];
         if (d.pendingUnit) {
           vi.unit = d.pendingUnit.unit;
@@ -219,11 +226,11 @@ export class DomainDumpParser {
       if (f === 0x6e /* n */ && (m = RE_NRPAGES.exec(b))) {
         d.data.pages = Number(m[1]);
         d.data.xenheapPages = Number(m[2]);
-        const mp = /max_pages=(\d+)/.exec(b);
+        const mp = RE_MAX_PAGES.exec(b);
         if (mp) d.data.maxPages = Number(mp[1]);
-        const dc = /dirty_cpus=\{(.*?)\}/.exec(b);
+        const dc = RE_DIRTY_CPUS.exec(b);
         if (dc) d.data.dirtyCpus = dc[1];
-        const sp = /shared_pages=(\d+)/.exec(b);
+        const sp = RE_SHARED_PAGES.exec(b);
         if (sp) d.data.sharedPages = Number(sp[1]);
         this.touch(line);
         return true;
@@ -257,7 +264,7 @@ export class DomainDumpParser {
     if (b.startsWith('Rangesets belonging to domain') || b.startsWith('VCPU information and callbacks for domain')) { this.touch(line); return true; }
     if (b.startsWith('No periodic timer')) { if (d.curVcpu) d.curVcpu.periodicTimer = 'none'; this.touch(line); return true; }
     if ((m = RE_PERIODIC.exec(b))) { if (d.curVcpu) d.curVcpu.periodicTimer = `${m[1]} Hz`; this.touch(line); return true; }
-    if (/^\d+ LLC colors: /.test(b)) { d.data.llcColors = b.slice(b.indexOf(':') + 1).trim(); this.touch(line); return true; }
+    if (RE_LLC.test(b)) { d.data.llcColors = b.slice(b.indexOf(':') + 1).trim(); this.touch(line); return true; }
     return false;
   }
 
@@ -269,7 +276,12 @@ export class DomainDumpParser {
     const l = this.lr;
     if (!l) return;
     this.lr = undefined;
-    const gic = this.ctx.gicVersion ?? guessLrVersion(l.raws.map((r) => r.raw));
+    let gic = this.ctx.gicVersion;
+    if (gic === undefined) {
+      const raws: string[] = [];
+      for (const r of l.raws) raws.push(r.raw);
+      gic = guessLrVersion(raws);
+    }
     const lrs: LrEntry[] = [];
     for (const r of l.raws) {
       const e = decodeLr(gic, r.index, r.raw, r.live);

@@ -15,6 +15,24 @@ import { code } from '../util.js';
 
 const MAX_ITEMS = 256;
 
+const RE_FIELD = /^\s+(gic_\w+)=(\S*)/;
+const RE_REGION = /^\s+- region (\d+): (\S+) - (\S+)/;
+const RE_REGIONS = /^\s+redistributor regions:/;
+const RE_V2_SUMMARY = /^GICv2: (\d+) lines, (\d+) cpus?(, secure)? \(IID ([0-9a-fA-F]+)\)/;
+const RE_V3_SUMMARY = /^GICv3: (\d+) lines, \(IID ([0-9a-fA-F]+)\)/;
+const RE_RDIST = /^GICv3: CPU(\d+): Found redistributor in region (\d+) @([0-9a-fA-F]+)/;
+const RE_V2COMPAT = /^GICv3 compatible with GICv2 cbase (\S+) vbase ?(\S*)/;
+const RE_ITS = /^GICv3: Found ITS @(?:0x)?([0-9a-fA-F]+)/;
+const RE_LPIS = /^GICv3: using at most (\d+) LPIs on the host/;
+const RE_ESPI = /^GICv3: (\d+) eSPI lines/;
+const RE_WARNING = /^GICv[23]: /;
+const RE_V2M_MSG = /Mapping v2m|Creating v2m/;
+const RE_HEX_PREFIX = /^0x/i;
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
 interface Open {
   version: 2 | 3;
   firstSeq: number;
@@ -72,14 +90,14 @@ export class GicInitParser {
     const c = code(b, 0);
     if (c === 0x20 /* space */) {
       if (!o && !this.v2mOpen) return false;
-      const m = /^\s+(gic_\w+)=(\S*)/.exec(b);
+      const m = RE_FIELD.exec(b);
       if (m) {
         if (this.v2mOpen && m[1].startsWith('gic_v2m_')) { this.v2mField(m[1], m[2]); return true; }
         if (o && !o.summary) { this.field(o, m[1], m[2]); this.touch(o, line); return true; }
         return false;
       }
       if (o && !o.summary) {
-        const r = /^\s+- region (\d+): (\S+) - (\S+)/.exec(b);
+        const r = RE_REGION.exec(b);
         if (r) {
           const regions = (o.data.regions as unknown[]) ?? [];
           if (regions.length < MAX_ITEMS) regions.push({ index: Number(r[1]), base: normAddr(r[2]), end: normAddr(r[3]) });
@@ -87,7 +105,7 @@ export class GicInitParser {
           this.touch(o, line);
           return true;
         }
-        if (/^\s+redistributor regions:/.test(b)) { this.touch(o, line); return true; }
+        if (RE_REGIONS.test(b)) { this.touch(o, line); return true; }
       }
       if (o?.summary) this.close(emit);
       return false;
@@ -98,7 +116,7 @@ export class GicInitParser {
       return false;
     }
     // Every GIC line below starts with `GICv` (`Generic Timer`, `GICH_LRs`, `Guest Loglevel` do not).
-    if (!b.startsWith('GICv')) {
+    if (code(b, 1) !== 0x49 /* I */ || !b.startsWith('GICv')) {
       if (o?.summary) this.close(emit);
       return false;
     }
@@ -117,8 +135,14 @@ export class GicInitParser {
       this.open = { version, firstSeq: first, lastSeq: line.seq, ts: line.ts, data: { version }, summary: false, wantVbase: false, lines: 1 };
       return true;
     }
+    // `GICv2: ...` / `GICv3: ...` / `GICv3 compatible ...`: characters 4, 5 and 7 tell which regex
+    // below can match (each test is a necessary condition of its regex).
+    const c4 = code(b, 4);
+    const colon = code(b, 5) === 0x3a /* : */;
+    const c7 = code(b, 7);
+    const v3 = c4 === 0x33 /* 3 */;
     let m: RegExpExecArray | null;
-    if ((m = /^GICv2: (\d+) lines, (\d+) cpus?(, secure)? \(IID ([0-9a-fA-F]+)\)/.exec(b))) {
+    if (colon && c4 === 0x32 /* 2 */ && isDigit(c7) && (m = RE_V2_SUMMARY.exec(b))) {
       const op = this.ensure(2, line);
       op.data.lines = Number(m[1]);
       op.data.cpus = Number(m[2]);
@@ -131,7 +155,7 @@ export class GicInitParser {
       this.close(emit); // GICv2 prints nothing right after its summary
       return true;
     }
-    if ((m = /^GICv3: (\d+) lines, \(IID ([0-9a-fA-F]+)\)/.exec(b))) {
+    if (colon && v3 && isDigit(c7) && (m = RE_V3_SUMMARY.exec(b))) {
       const op = this.ensure(3, line);
       op.data.lines = Number(m[1]);
       op.data.iid = m[2];
@@ -141,7 +165,7 @@ export class GicInitParser {
       this.touch(op, line);
       return true;
     }
-    if ((m = /^GICv3: CPU(\d+): Found redistributor in region (\d+) @([0-9a-fA-F]+)/.exec(b))) {
+    if (colon && v3 && c7 === 0x43 /* C */ && (m = RE_RDIST.exec(b))) {
       if (o && o.summary) {
         const rd = (o.data.redistributors as unknown[]) ?? [];
         if (rd.length < MAX_ITEMS) rd.push({ cpu: Number(m[1]), region: Number(m[2]), va: m[3] });
@@ -151,7 +175,7 @@ export class GicInitParser {
       }
       return false;
     }
-    if ((m = /^GICv3 compatible with GICv2 cbase (\S+) vbase ?(\S*)/.exec(b))) {
+    if (!colon && v3 && (m = RE_V2COMPAT.exec(b))) {
       if (o && o.version === 3) {
         const vb = m[2] ? normAddr(m[2]) : undefined;
         o.data.v2compat = { cbase: normAddr(m[1]), ...(vb ? { vbase: vb } : {}) };
@@ -161,20 +185,20 @@ export class GicInitParser {
       }
       return false;
     }
-    if ((m = /^GICv3: Found ITS @(?:0x)?([0-9a-fA-F]+)/.exec(b))) {
+    if (colon && v3 && c7 === 0x46 /* F */ && (m = RE_ITS.exec(b))) {
       const a = normAddr(m[1]) ?? m[1];
       if (o) { ((o.data.its as string[]) ??= []).push(a); this.touch(o, line); } else if (this.its.length < MAX_ITEMS) this.its.push(a);
       return true;
     }
-    if ((m = /^GICv3: using at most (\d+) LPIs on the host/.exec(b))) {
+    if (colon && v3 && c7 === 0x75 /* u */ && (m = RE_LPIS.exec(b))) {
       if (o) { o.data.maxLpis = Number(m[1]); this.touch(o, line); return true; }
       return false;
     }
-    if ((m = /^GICv3: (\d+) eSPI lines/.exec(b))) {
+    if (colon && v3 && isDigit(c7) && (m = RE_ESPI.exec(b))) {
       if (o) { o.data.espiLines = Number(m[1]); this.touch(o, line); return true; }
       return false;
     }
-    if (o && /^GICv[23]: /.test(b) && !/Mapping v2m|Creating v2m/.test(b)) {
+    if (o && colon && RE_WARNING.test(b) && !RE_V2M_MSG.test(b)) {
       // Warnings inside the block (`GICv2: Adjusting CPU interface base to 0x...`, `GICC size=`...).
       const w = (o.data.warnings as string[]) ?? [];
       if (w.length < 32) w.push(b.slice(7).trim());
@@ -210,7 +234,7 @@ export class GicInitParser {
       case 'gic_hyp_addr': d.hyp = normAddr(value) ?? value; break;
       case 'gic_vcpu_addr': d.vcpu = normAddr(value) ?? value; break;
       case 'gic_maintenance_irq': d.maintenanceIrq = Number(value); break;
-      case 'gic_rdist_stride': d.rdistStride = /^0x/i.test(value) ? parseInt(value, 16) : Number(value); break;
+      case 'gic_rdist_stride': d.rdistStride = RE_HEX_PREFIX.test(value) ? parseInt(value, 16) : Number(value); break;
       case 'gic_rdist_regions': d.rdistRegions = Number(value); break;
       default: break;
     }

@@ -36,55 +36,60 @@ export interface LrEntry {
 
 const STATES: LrState[] = ['invalid', 'pending', 'active', 'pending+active'];
 
-function field(v: bigint, hi: number, lo: number): number {
-  return Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
-}
+const RE_HEX = /^[0-9a-fA-F]{1,16}$/;
 
-/** Parse a hex LR value; undefined when it is not 1..16 hex digits. */
-export function parseLrValue(raw: string): bigint | undefined {
-  if (!/^[0-9a-fA-F]{1,16}$/.test(raw)) return undefined;
-  return BigInt('0x' + raw);
+// The value as two 32-bit halves (plain numbers: BigInt shifts cost far more); `hi` is 0 for 8
+// digits or fewer. Module-level scratch: set by halves(), read right after.
+let hi = 0;
+let lo = 0;
+
+/** Split a hex LR value into hi/lo; false when it is not 1..16 hex digits. */
+function halves(raw: string): boolean {
+  if (!RE_HEX.test(raw)) return false;
+  const n = raw.length;
+  hi = n > 8 ? parseInt(raw.slice(0, n - 8), 16) : 0;
+  lo = parseInt(n > 8 ? raw.slice(n - 8) : raw, 16);
+  return true;
 }
 
 export function decodeLrV2(index: number, raw: string, live = false): LrEntry | undefined {
-  const v = parseLrValue(raw);
-  if (v === undefined || v > 0xffffffffn) return undefined;
-  const hw = field(v, 31, 31) === 1;
-  const virq = field(v, 9, 0);
+  if (!halves(raw) || hi !== 0) return undefined; // GICH_LR is 32 bits
+  const hw = lo >>> 31 === 1;
+  const virq = lo & 0x3ff;
   const e: LrEntry = {
     index,
     raw,
-    state: STATES[field(v, 29, 28)],
+    state: STATES[(lo >>> 28) & 3],
     virq,
     hw,
-    priority: field(v, 27, 23) << 3,
-    group: field(v, 30, 30) as 0 | 1,
+    priority: ((lo >>> 23) & 0x1f) << 3,
+    group: ((lo >>> 30) & 1) as 0 | 1,
     live,
   };
-  if (hw) e.pirq = field(v, 19, 10);
+  if (hw) e.pirq = (lo >>> 10) & 0x3ff;
   else {
-    e.eoi = field(v, 19, 19) === 1;
-    if (virq < 16) e.sourceCpu = field(v, 12, 10);
+    e.eoi = ((lo >>> 19) & 1) === 1;
+    if (virq < 16) e.sourceCpu = (lo >>> 10) & 7;
   }
   return e;
 }
 
 export function decodeLrV3(index: number, raw: string, live = false): LrEntry | undefined {
-  const v = parseLrValue(raw);
-  if (v === undefined) return undefined;
-  const hw = field(v, 61, 61) === 1;
+  if (!halves(raw)) return undefined;
+  // Bits 63..32 are in hi: bit n of the LR is bit n-32 of hi.
+  const hw = ((hi >>> 29) & 1) === 1;
   const e: LrEntry = {
     index,
     raw,
-    state: STATES[field(v, 63, 62)],
-    virq: field(v, 31, 0),
+    state: STATES[hi >>> 30],
+    virq: lo,
     hw,
-    priority: field(v, 55, 48),
-    group: field(v, 60, 60) as 0 | 1,
+    priority: (hi >>> 16) & 0xff,
+    group: ((hi >>> 28) & 1) as 0 | 1,
     live,
   };
-  if (hw) e.pirq = field(v, 44, 32);
-  else e.eoi = field(v, 41, 41) === 1;
+  if (hw) e.pirq = hi & 0x1fff;
+  else e.eoi = ((hi >>> 9) & 1) === 1;
   return e;
 }
 

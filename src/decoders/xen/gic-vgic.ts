@@ -22,6 +22,12 @@ export interface VgicData {
 }
 
 const RE_HEAD = /^(?:[\w./-]+\.c:\d+:)?(?:(d(\d+)v(\d+)):? )?(vGICD|vGICR|vGITS|VGIC|vGIC)(?:: ?(SGI))?:\s*(.*)$/;
+const RE_WORD_WRITE = /^unhandled word write (0x[0-9a-fA-F]+|\d+) to (\w+)/;
+const RE_UNHANDLED = /^unhandled (read|write) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/;
+const RE_BAD_WIDTH = /^bad (read|write) width (\d+) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/;
+const RE_RAZ_WI = /^(RAZ|WI) on (implementation defined|reserved) register offset (0x[0-9a-fA-F]+|\d+)/;
+const RE_ITS_CMD = /^(?:unhandled ITS command|ignoring MOVALL command)/;
+const RE_ACTIVE_STATE = /^IRQ(\d+): (clearing|setting) active state not supported/;
 
 export function parseVgic(body: string): VgicData | undefined {
   const at = body.indexOf('GIC');
@@ -35,17 +41,17 @@ export function parseVgic(body: string): VgicData | undefined {
   if (m[2] !== undefined) { d.domain = Number(m[2]); d.vcpu = Number(m[3]); }
   if (m[5]) d.sgi = true;
   let x: RegExpExecArray | null;
-  if ((x = /^unhandled word write (0x[0-9a-fA-F]+|\d+) to (\w+)/.exec(rest))) {
+  if ((x = RE_WORD_WRITE.exec(rest))) {
     d.access = 'unhandled-write'; d.value = x[1]; d.register = x[2];
-  } else if ((x = /^unhandled (read|write) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/.exec(rest))) {
+  } else if ((x = RE_UNHANDLED.exec(rest))) {
     d.access = x[1] === 'read' ? 'unhandled-read' : 'unhandled-write'; d.reg = Number(x[2]); d.offset = x[3];
-  } else if ((x = /^bad (read|write) width (\d+) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/.exec(rest))) {
+  } else if ((x = RE_BAD_WIDTH.exec(rest))) {
     d.access = x[1] === 'read' ? 'bad-read-width' : 'bad-write-width'; d.width = Number(x[2]); d.reg = Number(x[3]); d.offset = x[4];
-  } else if ((x = /^(RAZ|WI) on (implementation defined|reserved) register offset (0x[0-9a-fA-F]+|\d+)/.exec(rest))) {
+  } else if ((x = RE_RAZ_WI.exec(rest))) {
     d.access = x[1] === 'RAZ' ? 'raz' : 'wi'; d.registerClass = x[2]; d.offset = x[3];
-  } else if (/^(?:unhandled ITS command|ignoring MOVALL command)/.test(rest)) {
+  } else if (RE_ITS_CMD.test(rest)) {
     d.access = 'unhandled-command';
-  } else if ((x = /^IRQ(\d+): (clearing|setting) active state not supported/.exec(rest))) {
+  } else if ((x = RE_ACTIVE_STATE.exec(rest))) {
     d.register = x[2] === 'clearing' ? 'ICACTIVER' : 'ISACTIVER';
   }
   return d;

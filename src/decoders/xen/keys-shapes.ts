@@ -35,16 +35,24 @@ const RE_PRESSED = /^'(.)' pressed -?> ?(.*)$/;
 const RE_STAR_SUB = /^\[(.): (.*)\]\s*$/;
 const RE_GNTTAB = /^gnttab_usage_print_all \[ key '(.)' pressed/;
 const RE_SHARING = /^d\d+ sharing page tables\s*$/;
+const RE_CPU_N = /^CPU\d+:/;
+const RE_NODE_HAS = /^Node \d+ has /;
+const RE_CPUPOOL = /^Cpupool \d+:/;
 
-/** The literal starts of every key start below: one regex rejects all other lines. */
-const KEY_START = /^(?:'|\[[\s\S]:|sched_smt_power_savings:|Dumping timer queues:|Physical memory information:|Synced stime skew:|gnttab_usage_print_all \[|debugtrace_printk now writing to|d\d+ sharing page tables|Xen (?:performance counters|lock profile info) (?:SHOW|RESET)|==== PCI devices ====)/;
+/** The first characters detectKeyStart has a case for: other lines need not call it. */
+const KEY_START_FIRST = new Uint8Array(128);
+for (const ch of "'[sDPSgdX=") KEY_START_FIRST[ch.charCodeAt(0)] = 1;
 
-/** Does this Xen line start a key response? One regex, then a first-character dispatch. */
-export function detectKeyStart(body: string, openKey: string | undefined): KeyStart | undefined {
-  return KEY_START.test(body) ? keyStart(body, openKey) : undefined;
+/** May a line whose first character code is `c` start a key response? */
+export function mayStartKey(c: number): boolean {
+  return c < 128 && KEY_START_FIRST[c] === 1;
 }
 
-function keyStart(body: string, openKey: string | undefined): KeyStart | undefined {
+/**
+ * Does this Xen line start a key response? A first-character switch, then `startsWith` on the
+ * literal start of each shape: most lines are rejected without running a regex.
+ */
+export function detectKeyStart(body: string, openKey: string | undefined): KeyStart | undefined {
   switch (code(body, 0)) {
     case 0x27: { // '
       const m = RE_PRESSED.exec(body);
@@ -57,23 +65,24 @@ function keyStart(body: string, openKey: string | undefined): KeyStart | undefin
       return m ? { key: m[1], how: 'star', text: m[2] } : undefined;
     }
     case 0x73: // s
-      return body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
+      return code(body, 1) === 0x63 /* c */ && body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
     case 0x44: // D
-      return body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
+      return code(body, 1) === 0x75 /* u */ && body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
     case 0x50: // P
-      return body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
+      return code(body, 1) === 0x68 /* h */ && body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
     case 0x53: // S
-      return body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
+      return code(body, 1) === 0x79 /* y */ && body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
     case 0x67: { // g
-      if (!body.startsWith('gnttab_usage_print_all [')) return undefined;
+      if (code(body, 1) !== 0x6e /* n */ || !body.startsWith('gnttab_usage_print_all [')) return undefined;
       const m = RE_GNTTAB.exec(body);
       return { key: m ? m[1] : 'g', how: 'first' };
     }
     case 0x64: // d
-      if (body.startsWith('debugtrace_printk now writing to')) return { key: 'T', how: 'first' };
-      if (openKey !== 'o' && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
+      if (code(body, 1) === 0x65 /* e */) return body.startsWith('debugtrace_printk now writing to') ? { key: 'T', how: 'first' } : undefined;
+      if (openKey !== 'o' && isDigit(code(body, 1)) && body.startsWith(' sharing page tables', afterDigits(body, 1)) && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
       return undefined;
     case 0x58: // X
+      if (code(body, 1) !== 0x65 /* e */) return undefined; // `Xen ...`, not `XSM ...`
       if (body.startsWith('Xen performance counters SHOW')) return { key: 'p', how: 'first' };
       if (body.startsWith('Xen performance counters RESET')) return { key: 'P', how: 'first' };
       if (body.startsWith('Xen lock profile info SHOW')) return { key: 'l', how: 'first' };
@@ -112,61 +121,90 @@ export function settleDone(st: ShapeState): void {
 function isRegDumpLine(b: string): boolean {
   if (b.length === 0) return true;
   const c = code(b, 0);
-  if (c === 0x20 || c === 0x09) return true;
-  if (c === 0x2a) return b.startsWith('*** Dumping ');
-  if (c === 0x2d) return b.startsWith('----[');
-  if (b.startsWith('Xen stack trace') || b.startsWith('Xen call trace') || b.startsWith('Guest stack trace') ||
-      b.startsWith('No stack trace') || b.startsWith('Failed to convert')) return true;
-  return /^[A-Z][A-Za-z0-9_]{0,15}: ?/.test(b);
+  switch (c) {
+    case 0x20: case 0x09: return true;
+    case 0x2a: return b.startsWith('*** Dumping ');
+    case 0x2d: return b.startsWith('----[');
+    case 0x58: if (b.startsWith('Xen stack trace') || b.startsWith('Xen call trace')) return true; break; // X
+    case 0x47: if (b.startsWith('Guest stack trace')) return true; break; // G
+    case 0x4e: if (b.startsWith('No stack trace')) return true; break; // N
+    case 0x46: if (b.startsWith('Failed to convert')) return true; break; // F
+    default:
+  }
+  return isRegisterRow(b, c);
+}
+
+/** `/^[A-Z][A-Za-z0-9_]{0,15}:/` (a register row such as `SP_EL1: ...`), scanned by hand. */
+function isRegisterRow(b: string, c: number): boolean {
+  if (c < 0x41 || c > 0x5a) return false;
+  let j = 1;
+  while (j < 16 && isWordChar(code(b, j))) j++;
+  return code(b, j) === 0x3a /* : */;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Index of the first non-digit at or after i. */
+function afterDigits(s: string, i: number): number {
+  while (isDigit(code(s, i))) i++;
+  return i;
 }
 
 /** Decide whether `line` (a Xen line) belongs to the open response of `key`. */
 export function shapeVerdict(key: string, st: ShapeState, line: TaggedLine): Verdict {
   const b = line.body;
-  switch (key) {
-    case 'h':
+  // On the key's character code: a jump table rather than a chain of string compares (this runs
+  // for every line of an open response).
+  switch (code(key, 0)) {
+    case 0x68: // h
       if (b.startsWith(' key \'')) { st.rows++; st.done = true; return Verdict.Continue; }
       // 4.21/4.22 print the version right after the header (reference §4.3).
       if (st.rows === 0 && (b.startsWith('Xen version ') || b.startsWith('Latest ChangeSet:') || b.startsWith('build-id:'))) return Verdict.Continue;
       return Verdict.EndBefore;
-    case 't':
+    case 0x74: // t
       if (b.startsWith('Synced cycles skew')) { st.done = true; return Verdict.EndAfter; }
       return b.startsWith('Synced ') ? Verdict.Continue : Verdict.EndBefore;
-    case 'm':
+    case 0x6d: // m
       if (!b.startsWith('    ')) return Verdict.EndBefore;
       st.done = true;
       return b.startsWith('    Dom heap:') ? Verdict.EndAfter : Verdict.Continue;
-    case 'a':
-      if (/^CPU\d+:/.test(b) || b.startsWith('  ')) { st.done = true; return Verdict.Continue; }
+    case 0x61: // a
+      if (RE_CPU_N.test(b) || b.startsWith('  ')) { st.done = true; return Verdict.Continue; }
       return Verdict.EndBefore;
-    case 'H':
-      if (b.startsWith('heap[node=') || /^Node \d+ has /.test(b)) { st.done = true; return Verdict.Continue; }
+    case 0x48: // H
+      if (b.startsWith('heap[node=') || RE_NODE_HAS.test(b)) { st.done = true; return Verdict.Continue; }
       return Verdict.EndBefore;
-    case 'e':
+    case 0x65: // e
       if (b.startsWith('Event channel information for domain') || b.startsWith('Polling vCPUs') || code(b, 0) === 0x20) {
         st.done = true;
         return Verdict.Continue;
       }
       return Verdict.EndBefore;
-    case 'g':
+    case 0x67: // g
       if (b.startsWith('gnttab_usage_print_all ] done')) { st.done = true; return Verdict.EndAfter; }
       return Verdict.Continue;
-    case 'r': {
+    case 0x72: { // r
       if (b.startsWith('CPUs info:')) { st.cpusInfo = true; st.done = true; return Verdict.Continue; }
       if (!st.cpusInfo) return Verdict.Continue;
       const c = code(b, 0);
       if (c === 0x20 || c === 0x09 || b.startsWith('CPU[')) return Verdict.Continue;
-      if (/^Cpupool \d+:/.test(b)) { st.cpusInfo = false; st.done = false; return Verdict.Continue; }
+      if (RE_CPUPOOL.test(b)) { st.cpusInfo = false; st.done = false; return Verdict.Continue; }
       return Verdict.EndBefore;
     }
-    case 'd':
-    case '0':
+    case 0x64: // d
+    case 0x30: // 0
       if (!isRegDumpLine(b)) return Verdict.EndBefore;
       // Whether the dump may end here depends on the last line only: worked out at close (settleDone).
       st.lastDumpLine = b;
       return Verdict.Continue;
-    case 'o':
-      return /^d\d+ sharing page tables\s*$/.test(b) || code(b, 0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
+    case 0x6f: // o
+      return RE_SHARING.test(b) || code(b, 0) === 0x20 ? Verdict.Continue : Verdict.EndBefore;
     default:
       return Verdict.Continue;
   }

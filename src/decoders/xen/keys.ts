@@ -6,8 +6,9 @@
 // `'w' pressed` header itself, which is the ring's last line.
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
+import { code } from '../util.js';
 import { DomainDumpParser } from './domain-dump.js';
-import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, mayStartKey, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
 /** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
 const GAP_MS = 3000;
@@ -100,7 +101,8 @@ export class KeyTracker {
     } else if (!cur && this.star && line.ts > 0 && this.star.ts > 0 && line.ts - this.star.ts > 10 * GAP_MS) {
       this.closeStar(emit);
     }
-    const start = detectKeyStart(line.body, cur?.key);
+    // Most lines of an open response are indented rows: no key starts with a space.
+    const start = mayStartKey(code(line.body, 0)) ? detectKeyStart(line.body, cur?.key) : undefined;
     if (start) {
       if (cur && cur.how === 'star' && !cur.absorbed && cur.lines === 1 && start.key === cur.key && start.how !== 'star') {
         // `[q: dump domain ...]` followed by the key's own header or first line.
@@ -127,7 +129,8 @@ export class KeyTracker {
       }
       this.closeCur(emit);
     }
-    if (line.body.startsWith('General information for domain ')) {
+    const body = line.body;
+    if (code(body, 0) === 0x47 /* G */ && code(body, 1) === 0x65 /* e */ && body.startsWith('General information for domain ')) {
       // A `q` dump whose header was not seen (capture started late, or `xl debug-keys` via dmesg).
       this.begin({ key: 'q', how: 'first' }, line, emit);
       return true;
