@@ -1,4 +1,5 @@
-// Start `xenuart serve` as a child process for a benchmark.
+// Start `xenuart serve` as a child process for a benchmark, with the V8 flag the `xenuart` command
+// and `npm start` use (bin/xenuart.js).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ export async function startDaemon(dir: string, config: Record<string, unknown>):
   const file = path.join(dir, 'bench.yaml');
   writeFileSync(file, YAML.stringify({ log: { pretty: false, level: 'info' }, server: { port: 0 }, storage: { dir: path.join(dir, 'data') }, ...config }));
   // info level only for the start line; everything else is quiet.
-  const proc = spawn(process.execPath, [path.resolve('bin/xenuart.js'), 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--max-semi-space-size=32', path.resolve('bin/xenuart.js'), 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c));
   proc.stderr!.on('data', (c: Buffer) => (out += c));
