@@ -92,6 +92,13 @@ export interface DumpInit {
   first: 'header' | 'banner' | 'orphan';
 }
 
+// A stable, readable key order for the event (once per dump: a plain loop is fast enough).
+const KEY_ORDER: Array<keyof RegsData> = [
+  'arch', 'context', 'trigger', 'header', 'cpu', 'domain', 'vcpu', 'pv', 'xen', 'mode', 'modeString', 'pcSymbol',
+  'regs', 'cpsr', 'esr', 'stackSp', 'stack', 'stackEmpty', 'callTrace', 'guestStackSp', 'guestStack', 'guestStackNote',
+  'interleaved',
+];
+
 export class Dump {
   readonly firstSeq: number;
   readonly ts: number;
@@ -343,29 +350,7 @@ export class Dump {
     // The fields that are set, in the event's key order, written out (named stores: a loop over
     // key names would make every store and load a generic keyed one).
     const out = {} as RegsData;
-    if (d.arch !== undefined) out.arch = d.arch;
-    out.context = d.context;
-    out.trigger = d.trigger;
-    if (d.header !== undefined) out.header = d.header;
-    if (d.cpu !== undefined) out.cpu = d.cpu;
-    if (d.domain !== undefined) out.domain = d.domain;
-    if (d.vcpu !== undefined) out.vcpu = d.vcpu;
-    if (d.pv !== undefined) out.pv = d.pv;
-    if (d.xen !== undefined) out.xen = d.xen;
-    if (d.mode !== undefined) out.mode = d.mode;
-    if (d.modeString !== undefined) out.modeString = d.modeString;
-    if (d.pcSymbol !== undefined) out.pcSymbol = d.pcSymbol;
-    out.regs = d.regs;
-    if (d.cpsr !== undefined) out.cpsr = d.cpsr;
-    if (d.esr !== undefined) out.esr = d.esr;
-    if (d.stackSp !== undefined) out.stackSp = d.stackSp;
-    if (d.stack !== undefined) out.stack = d.stack;
-    if (d.stackEmpty !== undefined) out.stackEmpty = d.stackEmpty;
-    out.callTrace = d.callTrace;
-    if (d.guestStackSp !== undefined) out.guestStackSp = d.guestStackSp;
-    if (d.guestStack !== undefined) out.guestStack = d.guestStack;
-    if (d.guestStackNote !== undefined) out.guestStackNote = d.guestStackNote;
-    if (d.interleaved !== undefined) out.interleaved = d.interleaved;
+    for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
     return out;
   }
 }
