@@ -37,6 +37,8 @@ export class DemoBoardSource extends ReplaySource {
   private onXen = false;
   private ctrlRun = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** The last byte sent ended a line. */
+  private atLineStart = true;
 
   constructor(cfg: ReplayConfig & { file: string }, opts: SourceOptions & { conswitch?: string; baseDir?: string } = {}) {
     super(cfg, opts);
@@ -78,7 +80,7 @@ export class DemoBoardSource extends ReplaySource {
           this.ctrlRun = 0;
           this.onXen = !this.onXen;
           if (this.onXen) this.pause();
-          this.later(Buffer.from(FOCUS(this.onXen ? 'Xen' : 'DOM0', this.conswitch)), 30);
+          this.later(Buffer.from(FOCUS(this.onXen ? 'Xen' : 'DOM0', this.conswitch)), 30, true);
           if (!this.onXen) this.queue = this.queue.then(() => this.resume());
         }
         continue;
@@ -86,7 +88,7 @@ export class DemoBoardSource extends ReplaySource {
       this.ctrlRun = 0;
       if (this.onXen) {
         const ans = this.answers.get(String.fromCharCode(b));
-        if (ans) this.later(ans, 80);
+        if (ans) this.later(ans, 80, true);
       } else {
         // dom0 shell: echo, and a fresh prompt on Enter.
         this.later(b === 0x0d ? Buffer.from('\r\n/ # ') : Buffer.from([b]), 1);
@@ -94,10 +96,21 @@ export class DemoBoardSource extends ReplaySource {
     }
   }
 
-  /** Answer after a short delay, in order, in chunks like a UART would deliver them. */
-  private later(data: Buffer, delayMs: number): void {
+  protected override emitData(id: number, chunk: Buffer): void {
+    if (chunk.length) this.atLineStart = chunk[chunk.length - 1] === 0x0a;
+    super.emitData(id, chunk);
+  }
+
+  /**
+   * Answer after a short delay, in order, in chunks like a UART would deliver them. Xen's own
+   * lines (`xen`) start on a line of their own, as Xen prints them: the replay may have been paused
+   * half-way through one of its lines, and a switch line glued onto that `(XEN)` line would not be
+   * read as a switch (nor would the daemon's focus follow the board).
+   */
+  private later(data: Buffer, delayMs: number, xen = false): void {
     this.queue = this.queue.then(async () => {
       await new Promise((r) => setTimeout(r, delayMs));
+      if (xen && !this.atLineStart) this.respond(Buffer.from('\r\n'));
       for (let i = 0; i < data.length; i += 1024) {
         this.respond(data.subarray(i, i + 1024));
         if (data.length > 1024) await new Promise((r) => setTimeout(r, 2));

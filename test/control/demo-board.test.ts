@@ -3,14 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import { BIN, REPO, spawnDaemon, type ChildDaemon } from '../helpers/child-daemon.js';
 import { DEFAULT_CONFIG } from '../../src/config/load.js';
-import { loadAnswers } from '../../src/demo/board.js';
+import { DemoBoardSource, loadAnswers } from '../../src/demo/board.js';
+import { decodeText } from '../../src/decoders/engine.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
@@ -75,5 +76,34 @@ describe('demo board', () => {
     expect(stdout).toMatch(/== '0' dumping Dom0's registers/);
     expect(stdout).toMatch(/-- xen\.regs .*context|-- xen\.regs/);
     expect(stdout).toMatch(/== 'r'/);
+  });
+});
+
+describe('demo board lines', () => {
+  it("starts Xen's own lines on a new line when the replay was paused half-way through one", async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'xenuart-demo-line-'));
+    const file = path.join(tmp, 'boot.log');
+    writeFileSync(file, '(XEN) Brought up 2 CPUs\n');
+    class Board extends DemoBoardSource {
+      say(s: string): void { this.respond(Buffer.from(s)); }
+    }
+    const b = new Board({ type: 'replay', file, speed: 1000, loop: true, loopGapMs: 60_000, baudRate: 115200, answers: [path.join(FIXTURES_DIR, 'qemu/xen417-arm64-gicv3-smp2-keys.log')] } as never);
+    const out: Buffer[] = [];
+    b.on('data', (c: Buffer) => out.push(c));
+    b.start();
+    try {
+      for (let i = 0; i < 100 && !Buffer.concat(out).includes('\n'); i++) await new Promise((r) => setTimeout(r, 20));
+      b.say('(XEN) Using scheduler: SMP Cr'); // a Xen line the replay had not finished
+      await b.write(Buffer.from([1, 1, 1]));
+      await b.write(Buffer.from('q'));
+      for (let i = 0; i < 100 && !Buffer.concat(out).includes("'q' pressed"); i++) await new Promise((r) => setTimeout(r, 20));
+      const text = Buffer.concat(out).toString('latin1');
+      expect(text).toContain("(XEN) Using scheduler: SMP Cr\r\n(XEN) *** Serial input to Xen (type 'CTRL-a' three times to switch input)\r\n(XEN) 'q' pressed");
+      const focus = decodeText(text).filter((e) => e.kind === 'xen.focus').map((e) => e.data.target);
+      expect(focus).toEqual(['xen']);
+    } finally {
+      await b.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
