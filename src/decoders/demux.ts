@@ -6,7 +6,7 @@
 // read by a hand-written scanner, and the engine passes an array to fill (no allocation per line
 // besides the tagged line itself).
 import type { InputLine, TaggedLine } from './types.js';
-import { code, isSpace } from './util.js';
+import { code, isDigit, isSpace } from './util.js';
 
 // `date`/`datems`: [2026-11-23 18:20:14(.123)], `boot`: [    1.234567], `raw`: [00000000004bfa07]
 const XEN_STAMP = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{3})?|\s*\d+\.\d{6}|[0-9a-f]{16})\] /;
@@ -84,8 +84,6 @@ function tagXen(base: Base, rest: string): TaggedLine {
   line.body = rest;
   return line;
 }
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /**
  * The Linux printk prefix at the start of `s`, read by hand (it runs on every dom0 line). Same

@@ -52,6 +52,23 @@ export function hexHalves(s: string): [hi: number, lo: number] | undefined {
   return [hi, lo];
 }
 
+/** ASCII digit. */
+export function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Regex `\w` (ASCII letters, digits, `_`). */
+export function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+/** Index of the first character of `s` that `trim()` keeps (s.length when blank). */
+export function firstNonBlank(s: string): number {
+  let i = 0;
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** JavaScript regex `\s` (without the `u` flag): the characters String.prototype.trim removes. */
 export function isSpace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);

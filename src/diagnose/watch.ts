@@ -4,6 +4,7 @@
 import type { ConsoleRuntime } from '../core/console.js';
 import type { RecordMessage } from '../protocol/messages.js';
 import { isXenOrGuestLine, mayBePrompt, SHELL_PROMPT } from './analyze-context.js';
+import { firstNonBlank } from '../decoders/util.js';
 
 export interface WatchOptions {
   watchSeconds: number;
@@ -30,7 +31,7 @@ export class SilenceWatch {
     for (const r of recs) {
       if (r.type === 'line') {
         const t = r.text;
-        if ((t.charCodeAt(0) === 0x28 /* ( */ && isXenOrGuestLine(t)) || isBlank(t)) continue;
+        if ((t.charCodeAt(0) === 0x28 /* ( */ && isXenOrGuestLine(t)) || firstNonBlank(t) === t.length) continue;
         this.lastDom0 = now ||= Date.now();
         this.lastDom0Seq = r.seq;
         this.suggested = false;
@@ -64,13 +65,4 @@ export class SilenceWatch {
   close(): void {
     clearInterval(this.timer);
   }
-}
-
-/** Only whitespace (or nothing): what `text.trim() === ''` says, without the copy. */
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a && c !== 0xa0 && c !== 0x0b && c !== 0x0c && !(c > 0x7f && /\s/.test(text[i]))) return false;
-  }
-  return true;
 }

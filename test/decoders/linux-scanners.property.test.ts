@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseHeader, parseRow } from '../../src/decoders/linux/interrupts.js';
 import { newRegs, regsLine } from '../../src/decoders/linux/regs.js';
-import { firstNonBlank, isArm64Frame, isSavedRegs, parseArm32Pair, parseArm64Frame, parseSymbol } from '../../src/decoders/linux/trace.js';
+import { firstNonBlank } from '../../src/decoders/util.js';
+import { isArm64Frame, isSavedRegs, parseArm32Pair, parseArm64Frame, parseSymbol } from '../../src/decoders/linux/trace.js';
 
 function textOf(pieces: string[]): fc.Arbitrary<string> {
   return fc.array(fc.constantFrom(...pieces), { maxLength: 14 }).map((a) => a.join(''));

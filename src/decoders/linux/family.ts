@@ -19,8 +19,7 @@ import { InterruptsTable, parseHeader } from './interrupts.js';
 import { REPLAY_MARKER, fromTagged, joinInto, looksWrapped, streamKey, stripDropped, type LLine } from './line.js';
 import { buildReport, spuriousEvent } from './parse.js';
 import { ReportBlock } from './report.js';
-import { firstNonBlank } from './trace.js';
-import { code } from '../util.js';
+import { code, firstNonBlank } from '../util.js';
 
 /** Contexts kept at once (per stream/domain/caller); the least recently used is closed beyond this. */
 const MAX_CONTEXTS = 32;

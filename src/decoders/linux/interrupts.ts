@@ -8,7 +8,7 @@
 import type { DecodedEvent } from '../types.js';
 import { MAX_BLOCK_LINES } from '../block.js';
 import type { LLine } from './line.js';
-import { code, isSpace } from '../util.js';
+import { code, isDigit, isSpace } from '../util.js';
 
 export interface InterruptRow {
   /** First column as printed, without the colon: '11', 'IPI0', 'Err'. */
@@ -54,10 +54,6 @@ function endsWithCpuColumn(b: string): boolean {
   const d = e;
   while (e > 0 && isDigit(b.charCodeAt(e - 1))) e--;
   return e < d && e >= 3 && b.startsWith('CPU', e - 3);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }
 
 function isLetter(c: number): boolean {

@@ -5,7 +5,8 @@
 import { MAX_BLOCK_LINES } from '../block.js';
 import type { HeaderType } from './headers.js';
 import type { LLine } from './line.js';
-import { firstNonBlank, isArm64Frame, isSavedRegs, isTraceHeader, parseArm32Pair } from './trace.js';
+import { firstNonBlank } from '../util.js';
+import { isArm64Frame, isSavedRegs, isTraceHeader, parseArm32Pair } from './trace.js';
 
 export type ReportType =
   | 'pending-cut' // `cut here` seen, WARNING or kernel BUG not yet

@@ -7,7 +7,7 @@
 //   ` callee from caller+0x50/0x5c`, !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
-import { code, isSpace } from '../util.js';
+import { code, firstNonBlank } from '../util.js';
 
 export interface TraceEntry {
   /** Function name; for `Function entered at` frames (no symbols) the address as printed. */
@@ -31,13 +31,6 @@ const ARM32_VERBOSE = /\[<([0-9a-f]{8})>\] \(([^)\s]+)\) from \[<([0-9a-f]{8})>\
 const ARM32_PLAIN = /(\S+) from (\S+(?: \[[^\]]+\])?)\s*$/y;
 const ARM32_NOSYM = /Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/y;
 const SAVED_REGS = /r\d{1,2}:[0-9a-f]{8}(?: r\d{1,2}:[0-9a-f]{8})*\s*$/y;
-
-/** Index of the first character of `s` that `trim()` keeps (s.length when blank). */
-export function firstNonBlank(s: string): number {
-  let i = 0;
-  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
-  return i;
-}
 
 function execAt(re: RegExp, s: string, i: number): RegExpExecArray | null {
   re.lastIndex = i;

@@ -2,7 +2,7 @@
 // groups (compile_by@compile_domain, compiler; distro builds add one, e.g. Debian's
 // `(Debian 4.17.7+13-g2445b30a44-0+deb12u1)`; some old builds print no `by@domain` group), then
 // build info words (`debug=y`, `ubsan=y`) and the compile date.
-import { code, isSpace } from '../util.js';
+import { code, isSpace, isWordChar } from '../util.js';
 
 export interface XenVersion {
   version: string;
@@ -82,10 +82,6 @@ function buildWordEq(s: string, start: number, end: number): number {
   let j = start;
   while (j < end && isWordChar(s.charCodeAt(j))) j++;
   return j > start && j < end && s.charCodeAt(j) === 0x3d /* = */ ? j : -1;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
 /** Runs of whitespace as one space (the string itself when there is none to collapse). */

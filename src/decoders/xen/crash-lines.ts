@@ -2,7 +2,7 @@
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
 import { CALL_TRACE, isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
-import { code } from '../util.js';
+import { code, isDigit } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
 
@@ -40,8 +40,6 @@ const DOM_CRASH_CALLED = /^domain_crash called from (.+):(\d+)\s*$/;
 const HWDOM = /^Hardware Dom(\d+) (halted|crashed|shutdown)(?: \(unknown reason (\d+)\))?: ?(.*?)\s*$/;
 const HWDOM_SOFT_RESET = /^Hardware domain (\d+) did unsupported soft reset, rebooting\.\s*$/;
 const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /**
  * Whether a line may be a gdprintk one (`arch/arm/traps.c:1983:d0v0 ...`) as splitGuestPrefix()

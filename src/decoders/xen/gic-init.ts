@@ -11,7 +11,7 @@
 // before. Addresses are normalised to `0x` + lowercase hex without leading zeros.
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { normAddr, type PlatformContext } from './boot-context.js';
-import { code } from '../util.js';
+import { code, isDigit } from '../util.js';
 
 const MAX_ITEMS = 256;
 
@@ -28,10 +28,6 @@ const RE_ESPI = /^GICv3: (\d+) eSPI lines/;
 const RE_WARNING = /^GICv[23]: /;
 const RE_V2M_MSG = /Mapping v2m|Creating v2m/;
 const RE_HEX_PREFIX = /^0x/i;
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
 
 interface Open {
   version: 2 | 3;

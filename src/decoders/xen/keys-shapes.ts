@@ -4,7 +4,7 @@
 // known line vocabulary end at the first line outside it; the others stay open until the next
 // key, a focus change, a non-Xen flood, a time gap or flush.
 import type { TaggedLine } from '../types.js';
-import { code } from '../util.js';
+import { code, isDigit, isWordChar } from '../util.js';
 
 /** `h` descriptions (reference §4.2), used for keys recognised without a header. */
 export const KEY_DESCRIPTIONS: Record<string, string> = {
@@ -140,14 +140,6 @@ function isRegisterRow(b: string, c: number): boolean {
   let j = 1;
   while (j < 16 && isWordChar(code(b, j))) j++;
   return code(b, j) === 0x3a /* : */;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
 }
 
 /** Index of the first non-digit at or after i. */
