@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SegmentLog } from './segments.js';
-import { F_CONT, F_CUT, F_PARTIAL, PendingLines, packBlocks, unpackBlock, type BlockLine, type BlockRow, type LineRef } from './line-blocks.js';
+import { F_CONT, F_CUT, F_PARTIAL, PendingLines, flagsOf, packBlocks, unpackBlock, type BlockLine, type BlockRow } from './line-blocks.js';
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
 
@@ -78,8 +78,6 @@ export interface Recovered {
   ts: number;
 }
 
-/** Schema of the line index: 2 = blocks of lines (1 was a row per line, converted on open). */
-const SCHEMA = 2;
 
 export class ConsoleStore {
   readonly console: string;
@@ -123,8 +121,8 @@ export class ConsoleStore {
       CREATE INDEX IF NOT EXISTS events_kind ON events(kind, last_seq);
       CREATE TABLE IF NOT EXISTS boots (id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, ts REAL NOT NULL, trigger TEXT NOT NULL, text TEXT NOT NULL);
     `);
-    this.migrateLineRows();
     this.stmt = this.prepare();
+    this.migrateLineRows();
     this.seg = new SegmentLog(path.join(dir, 'raw'), opts.segmentBytes);
     this.evlog = new SegmentLog(path.join(dir, 'events'), opts.segmentBytes);
     if (eventsV1) this.migrateEventsV1();
@@ -170,22 +168,18 @@ export class ConsoleStore {
    */
   private migrateLineRows(): void {
     const db = this.db;
-    const old = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'lines'").get();
-    if (!old) {
-      db.prepare('INSERT OR IGNORE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA));
-      return;
-    }
+    if (!db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'lines'").get()) return;
     db.transaction(() => {
-      const ins = db.prepare('INSERT OR REPLACE INTO blocks (first_seq, last_seq, first_ts, last_ts, off, end_off, meta) VALUES (@first_seq, @last_seq, @first_ts, @last_ts, @off, @end_off, @meta)');
       type Old = { seq: number; ts: number; off: number; len: number; flags: number };
       const page = db.prepare('SELECT seq, ts, off, len, flags FROM lines WHERE seq > ? ORDER BY seq LIMIT 65536');
+      const pend = new PendingLines();
       for (let rows = page.all(0) as Old[]; rows.length; rows = page.all(rows[rows.length - 1].seq) as Old[]) {
-        const batch = rows.map((r): LineRef => ({ seq: r.seq, ts: r.ts, offset: r.off, length: r.len, partial: !!(r.flags & F_PARTIAL), cont: !!(r.flags & F_CONT), cut: !!(r.flags & F_CUT) }));
-        for (const b of packBlocks(PendingLines.of(batch))) ins.run(b);
+        pend.clear();
+        for (const r of rows) pend.push(r.seq, r.ts, r.off, r.len, r.flags); // the same flag bits
+        for (const b of packBlocks(pend)) this.stmt.block.run(b);
       }
       db.exec('DROP TABLE lines; DROP TABLE IF EXISTS lines_fts');
-      db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('ftsUpTo', '0');
-      db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('schema', String(SCHEMA));
+      this.stmt.meta.run('ftsUpTo', '0');
     })();
   }
 
@@ -200,23 +194,40 @@ export class ConsoleStore {
   private migrateEventsV1(): void {
     const db = this.db;
     db.transaction(() => {
-      const ins = db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES (?, ?, ?, ?, ?, ?, ?)');
       this.evlog.ensureEnd(0);
-      let off = 0;
       type Old = { id: number; kind: string; first_seq: number; last_seq: number; ts: number; json: string };
       const page = db.prepare('SELECT * FROM events_v1 WHERE id > ? ORDER BY id LIMIT 4096');
       for (let rows = page.all(0) as Old[]; rows.length; rows = page.all(rows[rows.length - 1].id) as Old[]) {
-        for (const r of rows) {
-          const b = Buffer.from(r.json + '\n');
-          this.evlog.append(b);
-          ins.run(r.id, r.kind, r.first_seq, r.last_seq, r.ts, off, b.length - 1);
-          off += b.length;
-        }
+        const pos = this.logEvents(rows.map((r) => r.json));
+        rows.forEach((r, i) => this.stmt.event.run(r.id, r.kind, r.first_seq, r.last_seq, r.ts, pos[2 * i], pos[2 * i + 1]));
       }
       db.exec('DROP TABLE events_v1');
-      db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)').run('eventsEnd', String(off));
+      this.stmt.meta.run('eventsEnd', String(this.evEnd));
     })();
     this.evlog.syncNow();
+  }
+
+  /**
+   * Append event JSON documents to the event log, one per line; returns each one's offset and
+   * byte length (pairs) and moves evEnd.
+   */
+  private logEvents(jsons: string[]): number[] {
+    const text = jsons.join('\n') + '\n';
+    const buf = Buffer.from(text);
+    // All ASCII (the usual case) when the bytes are as many as the characters: lengths are the
+    // strings' own, with no second pass over the text.
+    const ascii = buf.length === text.length;
+    const pos: number[] = new Array(2 * jsons.length);
+    let off = this.evEnd;
+    for (let i = 0; i < jsons.length; i++) {
+      const len = ascii ? jsons[i].length : Buffer.byteLength(jsons[i]);
+      pos[2 * i] = off;
+      pos[2 * i + 1] = len;
+      off += len + 1;
+    }
+    this.evlog.append(buf);
+    this.evEnd = off;
+    return pos;
   }
 
   /** Events of index rows (`off`, `len` into the event log), in the rows' order. */
@@ -253,7 +264,7 @@ export class ConsoleStore {
   }
 
   appendLine(line: FramedLine): void {
-    this.pendLines.push(line);
+    this.pendLines.push(line.seq, line.ts, line.offset, line.length, flagsOf(line));
     if (line.seq >= this.nextSeqValue) this.nextSeqValue = line.seq + 1;
   }
 
@@ -280,22 +291,8 @@ export class ConsoleStore {
     }
     const chunks = this.pendChunks;
     const events = this.pendEvents;
-    // Event JSON goes to the event log (one line each) before the index rows that point at it.
-    const evPos: number[] = [];
-    if (events.length) {
-      const parts: string[] = [];
-      let off = this.evEnd;
-      for (const { ev } of events) {
-        const j = JSON.stringify(ev);
-        const len = Buffer.byteLength(j);
-        evPos.push(off, len);
-        off += len + 1;
-        parts.push(j);
-      }
-      parts.push('');
-      this.evlog.append(Buffer.from(parts.join('\n')));
-      this.evEnd = off;
-    }
+    // Event JSON goes to the event log before the index rows that point at it.
+    const evPos = events.length ? this.logEvents(events.map(({ ev }) => JSON.stringify(ev))) : [];
     const now = Date.now();
     if ((wroteRaw || evPos.length) && (this.opts.fsync === 'flush' || (this.opts.fsync === 'interval' && now - this.lastFsync >= this.opts.fsyncIntervalMs))) {
       this.seg.sync();
@@ -344,11 +341,12 @@ export class ConsoleStore {
       this.db.prepare('DELETE FROM blocks_fts WHERE rowid < ?').run(minSeq);
       this.db.prepare('DELETE FROM blocks WHERE first_seq < ?').run(minSeq);
       if (straddle && straddle.first_seq < minSeq && straddle.last_seq >= minSeq) {
-        const kept = this.unpack(straddle).filter((l) => l.seq >= minSeq);
-        for (const b of packBlocks(PendingLines.of(kept.map(toRef)))) {
+        const kept = new PendingLines();
+        for (const l of unpackBlock(straddle)) if (l.seq >= minSeq) kept.push(l.seq, l.ts, l.offset, l.length, l.flags);
+        for (const b of packBlocks(kept)) {
           this.stmt.block.run(b);
           // Its old full-text row went with the cut: index the rest now if it had been indexed.
-          if (b.last_seq <= this.ftsUpTo) this.stmt.fts.run(b.first_seq, kept.map((l) => l.text).join('\n'));
+          if (b.last_seq <= this.ftsUpTo) this.indexBlock(b);
         }
       }
       this.db.prepare('DELETE FROM chunks WHERE off < ?').run(keepFrom);
@@ -372,15 +370,21 @@ export class ConsoleStore {
       const rows = sel.all(this.ftsUpTo, batch) as BlockRow[];
       if (rows.length === 0) return true;
       this.db.transaction(() => {
-        // One full-text row per block: its lines' texts, one per line (a phrase never spans two
-        // lines in the results: every candidate line is checked by the exact rule).
-        for (const r of rows) this.stmt.fts.run(r.first_seq, this.unpack(r).map((l) => l.text).join('\n'));
+        for (const r of rows) this.indexBlock(r);
         this.ftsUpTo = rows[rows.length - 1].last_seq;
         this.stmt.meta.run('ftsUpTo', String(this.ftsUpTo));
       })();
       if (rows.length < batch) return true;
       if (performance.now() - t0 >= budgetMs) return false;
     }
+  }
+
+  /**
+   * One full-text row per block: its lines' texts, one per line (a phrase never spans two lines
+   * in the results: every candidate line is checked by the exact rule).
+   */
+  private indexBlock(b: BlockRow): void {
+    this.stmt.fts.run(b.first_seq, this.unpack(b).map((l) => l.text).join('\n'));
   }
 
   /** Lines not yet in the full-text index (searches scan them). */
@@ -392,8 +396,7 @@ export class ConsoleStore {
     this.flush();
     let lo = q.from ?? 1;
     let hi = q.to ?? Number.MAX_SAFE_INTEGER;
-    // Receive times only grow with seq, so a time bound is a seq bound found by bisection
-    // (no second index to maintain on the ingest path).
+    // Receive times only grow with seq, so a time bound is a seq bound.
     if (q.since !== undefined) lo = Math.max(lo, this.firstSeqAtOrAfter(q.since));
     if (q.until !== undefined) hi = Math.min(hi, this.firstSeqAtOrAfter(q.until, true) - 1);
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 100_000);
@@ -408,7 +411,8 @@ export class ConsoleStore {
       // Search semantics: the line contains the text (case-insensitive), and where the text
       // starts or ends with a word character, that is a word boundary in the line ("irq=27" does
       // not find "irq=270"). Blocks already indexed are narrowed by FTS5 (the words as a phrase),
-      // the ones the index has not reached by LIKE; the lines of both are checked by the same rule.
+      // the ones the index has not reached are all read; the lines of both are checked by the
+      // same rule.
       const exact = searchRegex(q.q);
       test = (t) => exact.test(t);
       if (/[\p{L}\p{N}_]/u.test(q.q)) {
@@ -449,12 +453,12 @@ export class ConsoleStore {
     return undefined;
   }
 
-  /** The first stored line with seq >= `seq` (or > when `strict`). */
+  /** The first stored line with seq >= `seq` (its text is not read). */
   private lineAtOrAfter(seq: number): BlockLine | undefined {
     const at = this.stmt.blockAt.get(seq) as BlockRow | undefined;
-    if (at && at.last_seq >= seq) return this.unpack(at)[seq - at.first_seq];
+    if (at && at.last_seq >= seq) return unpackBlock(at)[seq - at.first_seq];
     const next = this.stmt.blockAfter.get(seq) as BlockRow | undefined;
-    return next ? this.unpack(next)[0] : undefined;
+    return next ? unpackBlock(next)[0] : undefined;
   }
 
   /** First seq whose ts is >= t (or > t when `strict`); nextSeq when there is none. */
@@ -555,10 +559,6 @@ function toLine(l: BlockLine): StoredLine {
   if (l.flags & F_CONT) out.cont = true;
   if (l.flags & F_CUT) out.cut = true;
   return out;
-}
-
-function toRef(l: BlockLine): LineRef {
-  return { seq: l.seq, ts: l.ts, offset: l.offset, length: l.length, partial: !!(l.flags & F_PARTIAL), cont: !!(l.flags & F_CONT), cut: !!(l.flags & F_CUT) };
 }
 
 /** Iterate one iterable after another (lazily: the second is only opened when the first is done). */

@@ -40,15 +40,9 @@ export interface BlockLine {
   flags: number;
 }
 
-/** What the index keeps of a line (its text comes back from the raw bytes). */
-export interface LineRef {
-  seq: number;
-  ts: number;
-  offset: number;
-  length: number;
-  partial?: boolean;
-  cont?: boolean;
-  cut?: boolean;
+/** The flags of a framed line as the index packs them. */
+export function flagsOf(l: { partial?: boolean; cont?: boolean; cut?: boolean }): number {
+  return (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0);
 }
 
 /**
@@ -59,7 +53,8 @@ export class PendingLines {
   private buf = new Float64Array(5 * 4096);
   length = 0;
 
-  push(l: LineRef): void {
+  /** One line: what the index keeps of it (its text comes back from the raw bytes). */
+  push(seq: number, ts: number, offset: number, length: number, flags: number): void {
     let p = this.length * 5;
     if (p + 5 > this.buf.length) {
       const b = new Float64Array(this.buf.length * 2);
@@ -67,11 +62,11 @@ export class PendingLines {
       this.buf = b;
     }
     const buf = this.buf;
-    buf[p++] = l.seq;
-    buf[p++] = l.ts;
-    buf[p++] = l.offset;
-    buf[p++] = l.length;
-    buf[p] = (l.partial ? F_PARTIAL : 0) | (l.cont ? F_CONT : 0) | (l.cut ? F_CUT : 0);
+    buf[p++] = seq;
+    buf[p++] = ts;
+    buf[p++] = offset;
+    buf[p++] = length;
+    buf[p] = flags;
     this.length++;
   }
 
@@ -82,12 +77,6 @@ export class PendingLines {
   offset(i: number): number { return this.buf[i * 5 + 2]; }
   len(i: number): number { return this.buf[i * 5 + 3]; }
   flags(i: number): number { return this.buf[i * 5 + 4]; }
-
-  static of(lines: LineRef[]): PendingLines {
-    const p = new PendingLines();
-    for (const l of lines) p.push(l);
-    return p;
-  }
 }
 
 /** Grouping of pending lines into block rows: consecutive seqs only, bounded in lines and bytes. */
