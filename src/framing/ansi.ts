@@ -15,6 +15,23 @@ export function lineText(bytes: Uint8Array): string {
   return stripControls(s);
 }
 
+/**
+ * A byte that stands for itself in the display text: printable ASCII or TAB. A line made only of
+ * these is its own text, with no UTF-8 decoding and no escape to strip.
+ */
+export function isPlainByte(c: number): boolean {
+  return (c >= 0x20 && c < 0x7f) || c === 0x09;
+}
+
+/** lineText() of buf[from, to), taking the plain-ASCII shortcut when it applies (`plain`: already known). */
+export function bytesText(buf: Buffer, from: number, to: number, plain?: boolean): string {
+  if (plain === undefined) {
+    plain = true;
+    for (let i = from; i < to && plain; i++) plain = isPlainByte(buf[i]);
+  }
+  return plain ? buf.toString('latin1', from, to) : lineText(buf.subarray(from, to));
+}
+
 export function stripControls(s: string): string {
   // Fast path: most console lines hold no control character at all.
   for (let i = 0; i < s.length; i++) {

@@ -6,7 +6,7 @@
 // seen on Xen hvc consoles each end one line, while LF LF and CRLF CRLF still give an empty line.
 // Emitting at the first terminator byte keeps latency at one chunk.
 
-import { lineText } from './ansi.js';
+import { bytesText, isPlainByte } from './ansi.js';
 
 export interface FramedLine {
   /** Per-console sequence number, only ever grows. */
@@ -98,14 +98,12 @@ export class LineFramer {
       // Content byte: find the end of the run quickly, noting whether it is plain printable ASCII
       // (then its text is the bytes as they are, without the UTF-8 decoder and escape stripping).
       this.after = After.None;
-      let dirty = b >= 0x7f || (b < 0x20 && b !== 0x09);
+      let dirty = !isPlainByte(b);
       let j = i + 1;
       while (j < n) {
         const c = chunk[j];
-        if (c < 0x20 || c >= 0x7f) {
-          if (c === CR || c === LF) break;
-          if (c !== 0x09) dirty = true;
-        }
+        if (c === CR || c === LF) break;
+        if (!isPlainByte(c)) dirty = true;
         j++;
       }
       this.take(chunk, i, j, ts, dirty);
@@ -177,11 +175,9 @@ export class LineFramer {
   private text(): string {
     const first = this.firstBuf;
     if (first === undefined) return '';
-    if (this.more.length === 0) {
-      return this.dirty ? lineText(first.subarray(this.firstFrom, this.firstTo)) : first.toString('latin1', this.firstFrom, this.firstTo);
-    }
+    if (this.more.length === 0) return bytesText(first, this.firstFrom, this.firstTo, !this.dirty);
     const bytes = Buffer.concat([first.subarray(this.firstFrom, this.firstTo), ...this.more], this.partLen);
-    return this.dirty ? lineText(bytes) : bytes.toString('latin1');
+    return bytesText(bytes, 0, bytes.length, !this.dirty);
   }
 }
 

@@ -9,7 +9,7 @@
 // the previous line's end to this line's start (varint; the first line's is from the block's
 // `off`), the content length (varint), then the receive time (f64 LE) when it differs from the
 // previous line's (lines of one received chunk share it).
-import { lineText } from '../framing/ansi.js';
+import { bytesText } from '../framing/ansi.js';
 
 export const F_PARTIAL = 1;
 export const F_CONT = 2;
@@ -136,15 +136,6 @@ export function unpackBlock(row: BlockRow, raw?: Buffer, rawOff = row.off): Bloc
     out[k] = { seq: row.first_seq + k, ts, text, offset, length: len, flags: flags & ~F_TS };
   }
   return out;
-}
-
-/** The display text of raw[from, to): plain printable ASCII as it is, anything else through lineText. */
-function bytesText(raw: Buffer, from: number, to: number): string {
-  for (let i = from; i < to; i++) {
-    const c = raw[i];
-    if (c >= 0x7f || (c < 0x20 && c !== 0x09)) return lineText(raw.subarray(from, to));
-  }
-  return raw.toString('latin1', from, to);
 }
 
 /** A growable byte buffer for the packed records (reused across blocks). */
