@@ -104,18 +104,23 @@ const PROMPT = /(?:^|\s)[#$>] ?$|login: ?$/;
 /** A shell or login prompt at the end of a dom0 line (no `>`: a typed command is then safe). */
 export const SHELL_PROMPT = /(?:^|\s)[#$] ?$|login: ?$/;
 
-/** Whether `text` can match SHELL_PROMPT at all: it ends in `#`, `$` or `:` (and one space at most). A cheap gate for a regex that would scan the whole line. */
+/** Whether `text` can match SHELL_PROMPT at all: it ends in `#`, `$` or `:` (and one space at most). */
 export function mayBePrompt(text: string): boolean {
   let i = text.length - 1;
   if (i >= 0 && text.charCodeAt(i) === 0x20) i--;
   const c = i >= 0 ? text.charCodeAt(i) : 0;
   return c === 0x23 /* # */ || c === 0x24 /* $ */ || c === 0x3a /* : */;
 }
+
+/** `text` ends with a shell or login prompt (SHELL_PROMPT, behind a cheap gate: the regex would scan the whole line). */
+export function isShellPrompt(text: string): boolean {
+  return mayBePrompt(text) && SHELL_PROMPT.test(text);
+}
 const XEN_LINE = /^\(XEN\)/;
 const GUEST_LINE = /^\(d\d+\)/;
 
 /** A line Xen printed for itself or for a guest (`(XEN) `, `(d1) `): not dom0's. */
-export const isXenOrGuestLine = (text: string): boolean => XEN_LINE.test(text) || GUEST_LINE.test(text);
+export const isXenOrGuestLine = (text: string): boolean => text.charCodeAt(0) === 0x28 /* ( */ && (XEN_LINE.test(text) || GUEST_LINE.test(text));
 /** Terminal-program status lines that are not board output (minicom). */
 const NOT_BOARD = /CTRL-A Z for help|Minicom \d|^Welcome to minicom/;
 const GIC_ROOT_CHIP = /^(?:GIC(?:v[234])?(?:-\d+)?|GICv3)$/;

@@ -6,7 +6,7 @@ import { ControlError } from '../control/control.js';
 import type { Principal } from '../server/auth.js';
 import type { ConsoleRuntime } from '../core/console.js';
 import { diagnoseInterrupts, type Finding } from './analyze.js';
-import { isXenOrGuestLine, SHELL_PROMPT } from './analyze-context.js';
+import { isShellPrompt, isXenOrGuestLine } from './analyze-context.js';
 
 export interface DiagnoseRunOptions {
   /** Seconds between the two snapshots. */
@@ -37,7 +37,7 @@ export function analyseCurrentBoot(rt: ConsoleRuntime, now = Date.now()): Diagno
 function promptInView(rt: ConsoleRuntime): boolean {
   const recent = rt.store.lines({ limit: 30, desc: true });
   const last = recent.find((l) => l.text.trim() !== '' && !isXenOrGuestLine(l.text));
-  return !!last && SHELL_PROMPT.test(last.text.replace(/\s+$/, ' '));
+  return !!last && isShellPrompt(last.text.replace(/\s+$/, ' '));
 }
 
 export async function runInterruptDiagnosis(control: ConsoleControl, p: Principal, opts: DiagnoseRunOptions): Promise<DiagnoseReply> {

@@ -3,7 +3,7 @@
 // and stream, once per silence; with `auto`, run the active diagnosis too.
 import type { ConsoleRuntime } from '../core/console.js';
 import type { RecordMessage } from '../protocol/messages.js';
-import { isXenOrGuestLine, mayBePrompt, SHELL_PROMPT } from './analyze-context.js';
+import { isShellPrompt, isXenOrGuestLine } from './analyze-context.js';
 import { firstNonBlank } from '../decoders/util.js';
 
 export interface WatchOptions {
@@ -31,11 +31,11 @@ export class SilenceWatch {
     for (const r of recs) {
       if (r.type === 'line') {
         const t = r.text;
-        if ((t.charCodeAt(0) === 0x28 /* ( */ && isXenOrGuestLine(t)) || firstNonBlank(t) === t.length) continue;
+        if (isXenOrGuestLine(t) || firstNonBlank(t) === t.length) continue;
         this.lastDom0 = now ||= Date.now();
         this.lastDom0Seq = r.seq;
         this.suggested = false;
-        if (mayBePrompt(t) && SHELL_PROMPT.test(t)) this.commandRunning = false;
+        if (isShellPrompt(t)) this.commandRunning = false;
       } else if (r.type === 'event') {
         if (r.kind === 'boot.start') { this.booting = true; this.lastDom0 = Date.now(); this.suggested = false; }
         else if (r.kind === 'xen.milestone' && r.data.name === 'prompt') this.booting = false;
