@@ -120,24 +120,20 @@ export class BootTimeline {
   pushXen(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const bt = this.boot;
     if (bt && bt.versionCont) bt.versionCont = 0;
-    // Most lines stop at bootLine's first- and second-character tests.
+    // Most lines stop at bootLine's first-character switch.
     this.bootLine(line, emit, versionAllowed);
   }
 
   private bootLine(line: TaggedLine, emit: Emit, versionAllowed: boolean): void {
     const b = line.body;
-    // The second character is tested before each `startsWith`: the common lines of each first
-    // character (`CPU...`, `XSM ...`, `GICv...`, `****...`) fail it at once.
-    const c1 = code(b, 1);
     let m: RegExpExecArray | null;
     switch (code(b, 0)) {
       case 0x43: // C
-        if (c1 === 0x68 /* h */ && b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
-        else if (c1 === 0x6f /* o */ && b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
-        else if (c1 === 0x6f /* o */ && b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
+        if (b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
+        else if (b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
+        else if (b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
         return;
       case 0x58: // X
-        if (c1 !== 0x65 /* e */) return;
         if (b.startsWith('Xen version ')) {
           if (!versionAllowed) return;
           this.start(Rank.Version, line, emit);
@@ -149,34 +145,34 @@ export class BootTimeline {
         }
         return;
       case 0x4c: // L
-        if (c1 === 0x61 /* a */ && b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
-        else if (c1 === 0x6f /* o */ && b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
+        if (b.startsWith('Latest ChangeSet:')) this.set('changeset', b.slice(17).trim());
+        else if (b.startsWith('Looking for dtuart at "') && (m = RE_DTUART.exec(b))) this.set('console', m[1]);
         return;
       case 0x62: // b
-        if (c1 === 0x75 /* u */ && b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
+        if (b.startsWith('build-id: ') && (m = RE_BUILD_ID.exec(b))) this.set('buildId', m[1]);
         return;
       case 0x50: // P
-        if (c1 === 0x6c /* l */ && b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
-        else if (c1 === 0x72 /* r */ && b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
-        else if (c1 === 0x61 /* a */ && b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
+        if (b.startsWith('Platform: ')) this.set('platform', b.slice(10).trim());
+        else if (b.startsWith('Processor: ')) this.set('processor', b.slice(11).trim());
+        else if (b.startsWith('Panic on CPU ') && (m = RE_PANIC.exec(b))) this.mark('xen.panic', line, emit, { cpu: Number(m[1]) });
         return;
       case 0x42: // B
-        if (c1 === 0x6f /* o */ && b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
-        else if (c1 === 0x72 /* r */ && b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
+        if (b.startsWith('Booting using ') && (m = RE_BOOT_MODE.exec(b))) this.set('bootMode', m[1] === 'ACPI' ? 'acpi' : 'dt');
+        else if (b.startsWith('Brought up ') && (m = RE_CPUS_UP.exec(b))) { this.mark('cpus.up', line, emit, { cpus: Number(m[1]) }); this.set('cpus', Number(m[1])); }
         return;
       case 0x53: // S
-        if (c1 === 0x4d /* M */ && b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
-        else if (c1 === 0x74 /* t */ && b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
+        if (b.startsWith('SMP: Allowing ') && (m = RE_SMP.exec(b))) this.set('allowedCpus', Number(m[1]));
+        else if (b.startsWith('Std. Loglevel: ')) this.set('loglevel', b.slice(15).trim());
         return;
       case 0x47: // G
-        if (c1 === 0x75 /* u */ && b.startsWith('Guest Loglevel: ')) this.set('guestLoglevel', b.slice(16).trim());
-        else if (c1 === 0x65 /* e */ && b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
+        if (b.startsWith('Guest Loglevel: ')) this.set('guestLoglevel', b.slice(16).trim());
+        else if (b.startsWith('Generic Timer IRQ:')) this.mark('timer.up', line, emit);
         return;
       case 0x55: // U
-        if (c1 === 0x73 /* s */ && b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
+        if (b.startsWith('Using scheduler: ') && (m = RE_SCHEDULER.exec(b))) { this.set('scheduler', m[1]); this.mark('scheduler.up', line, emit); }
         return;
       case 0x49: // I
-        if (c1 === 0x2f /* / */ && b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
+        if (b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
         return;
       case 0x2a: // *
         if (code(b, 4) !== 0x4c /* L */) return;
@@ -188,13 +184,13 @@ export class BootTimeline {
         }
         return;
       case 0x46: // F
-        if (c1 === 0x72 /* r */ && b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
+        if (b.startsWith('Freed ') && (m = RE_FREED.exec(b))) { this.mark('init.freed', line, emit); this.set('freedInitKB', Number(m[1])); }
         return;
       case 0x33: // 3
-        if (c1 === 0x2e /* . */ && b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
+        if (b.startsWith('3... 2... 1...')) this.mark('boot.warnings', line, emit);
         return;
       case 0x52: // R
-        if (c1 === 0x65 /* e */ && b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
+        if (b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
         return;
       case 0x41: // A
         if (code(b, 11) === 0x31 /* 1 */ && b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
