@@ -2,7 +2,7 @@
 // register lines of show_registers_64/_32 and _show_registers, the Xen/guest stack and the call
 // trace. Matchers run only on lines already inside a dump (or on a cheap first-character check),
 // never on every console line.
-import { isSpace } from '../util.js';
+import { isHexDigit, isSpace } from '../util.js';
 
 export interface Banner {
   version: string;
@@ -21,20 +21,11 @@ export interface Banner {
 // §1.2 `----[ Xen-%d.%d%s  %s  %s  %s ]----` (fields separated by two spaces; older releases use three)
 const BANNER = /^----\[ Xen-(\S+)\s+(\S+)\s+(debug=[yn](?: \w+=[yn])*)\s+(Not tainted|Tainted:.*?)\s*\]----\s*$/;
 
-/**
- * The last banner read: one Xen build prints the same banner for every dump, so a repeat is
- * copied instead of parsed again (the regex costs a microsecond).
- */
-let lastBannerText = '';
-let lastBanner: Banner | undefined;
-
 export function parseBanner(body: string): Banner | undefined {
-  if (lastBanner !== undefined && body === lastBannerText) return { ...lastBanner };
   const m = BANNER.exec(body);
   if (!m) return undefined;
   const tainted = m[4] !== 'Not tainted';
-  lastBannerText = body;
-  lastBanner = {
+  return {
     version: m[1],
     arch: m[2],
     debug: m[3].startsWith('debug=y'),
@@ -43,7 +34,6 @@ export function parseBanner(body: string): Banner | undefined {
     taintFlags: tainted ? m[4].slice('Tainted:'.length).replace(/\s+/g, '') : '',
     taint: m[4],
   };
-  return { ...lastBanner };
 }
 
 export function isBannerStart(body: string): boolean {
@@ -77,7 +67,6 @@ const names: string[] = new Array<string>(NAME_SLOTS).fill('');
 /**
  * Read the `NAME: hex` pairs of a register line, t[start, end) trimmed, into pairNames/pairValues;
  * returns their count, or -1 when the line is not a pairs line (the arrays then hold garbage).
- * Character tests are written out (no helper calls): this runs on most lines of a register dump.
  */
 export function scanPairs(t: string, start: number, n: number): number {
   let i = start;
@@ -100,7 +89,7 @@ export function scanPairs(t: string, start: number, n: number): number {
     const v0 = i;
     for (; i < n; i++) {
       c = t.charCodeAt(i);
-      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+      if (!isHexDigit(c)) break;
     }
     if (i === v0) return -1;
     const len = n1 - n0;
@@ -159,7 +148,7 @@ export function pushStackRow(t: string, start: number, n: number, into: string[]
     const w0 = i;
     for (; i < n; i++) {
       const c = t.charCodeAt(i);
-      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+      if (!isHexDigit(c)) break;
     }
     const len = i - w0;
     if (len !== 8 && len !== 16) return undefined;
@@ -179,7 +168,7 @@ export function pushStackRow(t: string, start: number, n: number, into: string[]
     const w0 = wordStarts[k];
     // A word is 16 digits when the 9th character is still a hex digit (else it is 8 long).
     const c = w0 + 8 < n ? t.charCodeAt(w0 + 8) : 0x20;
-    const long = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+    const long = isHexDigit(c);
     out.push(t.slice(w0, w0 + (long ? 16 : 8)));
   }
   return out;
@@ -204,7 +193,7 @@ export function parseTraceEntry(t: string): TraceEntry | undefined {
   let i = 2;
   for (; i < n; i++) {
     const c = t.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) break;
+    if (!isHexDigit(c)) break;
   }
   if (i === 2 || !t.startsWith('>]', i)) return undefined;
   const e: TraceEntry = { addr: t.slice(2, i) };
