@@ -11,6 +11,8 @@
 //   [60] Group, [61] HW, [63:62] State.
 // State encoding (both): 0 invalid, 1 pending, 2 active, 3 pending+active.
 
+import { hexHalves } from '../util.js';
+
 export type LrState = 'invalid' | 'pending' | 'active' | 'pending+active';
 
 export interface LrEntry {
@@ -36,24 +38,10 @@ export interface LrEntry {
 
 const STATES: LrState[] = ['invalid', 'pending', 'active', 'pending+active'];
 
-const RE_HEX = /^[0-9a-fA-F]{1,16}$/;
-
-// The value as two 32-bit halves (plain numbers: BigInt shifts cost far more); `hi` is 0 for 8
-// digits or fewer. Module-level scratch: set by halves(), read right after.
-let hi = 0;
-let lo = 0;
-
-/** Split a hex LR value into hi/lo; false when it is not 1..16 hex digits. */
-function halves(raw: string): boolean {
-  if (!RE_HEX.test(raw)) return false;
-  const n = raw.length;
-  hi = n > 8 ? parseInt(raw.slice(0, n - 8), 16) : 0;
-  lo = parseInt(n > 8 ? raw.slice(n - 8) : raw, 16);
-  return true;
-}
-
 export function decodeLrV2(index: number, raw: string, live = false): LrEntry | undefined {
-  if (!halves(raw) || hi !== 0) return undefined; // GICH_LR is 32 bits
+  const h = hexHalves(raw);
+  if (h === undefined || h[0] !== 0) return undefined; // GICH_LR is 32 bits
+  const lo = h[1];
   const hw = lo >>> 31 === 1;
   const virq = lo & 0x3ff;
   const e: LrEntry = {
@@ -75,7 +63,9 @@ export function decodeLrV2(index: number, raw: string, live = false): LrEntry | 
 }
 
 export function decodeLrV3(index: number, raw: string, live = false): LrEntry | undefined {
-  if (!halves(raw)) return undefined;
+  const h = hexHalves(raw);
+  if (h === undefined) return undefined;
+  const [hi, lo] = h;
   // Bits 63..32 are in hi: bit n of the LR is bit n-32 of hi.
   const hw = ((hi >>> 29) & 1) === 1;
   const e: LrEntry = {
