@@ -117,59 +117,30 @@ export const GUEST_STACK = /^Guest stack trace from sp=([0-9a-fA-F]+):?\s*$/;
 export const CALL_TRACE = 'Xen call trace:';
 const HEX_ONLY = /^(?:0x)?[0-9a-fA-F]+$/;
 
-// A whole line (blank around it allowed) of 16- or 8-digit words separated by one space.
+// A stack row: words of exactly 8 or 16 hex digits separated by whitespace (blank around it
+// allowed). Xen prints `%p` words of one width one space apart (ROW16, ROW8): there the words are at
+// fixed offsets and no split is needed.
+const STACK_ROW = /^\s*(?:[0-9a-fA-F]{16}|[0-9a-fA-F]{8})(?:\s+(?:[0-9a-fA-F]{16}|[0-9a-fA-F]{8}))*\s*$/;
 const ROW16 = /^\s*[0-9a-fA-F]{16}(?: [0-9a-fA-F]{16})*\s*$/;
 const ROW8 = /^\s*[0-9a-fA-F]{8}(?: [0-9a-fA-F]{8})*\s*$/;
-
-/** Start offsets of the words of the last stack row read (reused: no allocation per row). */
-let wordStarts = new Int32Array(64);
+const BLANKS = /\s+/;
 
 /**
- * A stack row (`000080002010fe90 00000000002766dc ...`), t[start, n) trimmed: words of exactly 8
- * or 16 hex digits separated by whitespace, i.e.
- * /^(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16})(?:\s+(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}))*$/, read by hand.
- * When `t` is one, its words are appended to `into` (a new array when undefined; up to `max` words
- * in all) and that array is returned; otherwise undefined, and `into` is left alone.
+ * A stack row (`000080002010fe90 00000000002766dc ...`) in `t`, whose words are t[start, n) (the
+ * rest of `t` blank). When `t` is one, its words are appended to `into` (a new array when undefined;
+ * up to `max` words in all) and that array is returned; otherwise undefined, and `into` is left alone.
  */
 export function pushStackRow(t: string, start: number, n: number, into: string[] | undefined, max: number): string[] | undefined {
   if (n === start) return undefined;
-  // Xen prints `%p` words of one width, one space apart: for such a row one regex test (native)
-  // replaces the character loop and the words are at fixed offsets.
   const len = n - start;
   const width = len % 17 === 16 && ROW16.test(t) ? 16 : len % 9 === 8 && ROW8.test(t) ? 8 : 0;
-  if (width !== 0) {
-    const out = into ?? [];
-    for (let w0 = start; w0 < n && out.length < max; w0 += width + 1) out.push(t.slice(w0, w0 + width));
-    return out;
-  }
-  let i = start;
-  let words = 0;
-  for (;;) {
-    const w0 = i;
-    for (; i < n; i++) {
-      const c = t.charCodeAt(i);
-      if (!isHexDigit(c)) break;
-    }
-    const len = i - w0;
-    if (len !== 8 && len !== 16) return undefined;
-    if (words === wordStarts.length) {
-      const more = new Int32Array(words * 2);
-      more.set(wordStarts);
-      wordStarts = more;
-    }
-    wordStarts[words++] = w0;
-    if (i === n) break;
-    if (!isSpace(t.charCodeAt(i))) return undefined;
-    while (i < n && isSpace(t.charCodeAt(i))) i++;
-    if (i === n) return undefined;
-  }
+  if (width === 0 && !STACK_ROW.test(t)) return undefined;
   const out = into ?? [];
-  for (let k = 0; k < words && out.length < max; k++) {
-    const w0 = wordStarts[k];
-    // A word is 16 digits when the 9th character is still a hex digit (else it is 8 long).
-    const c = w0 + 8 < n ? t.charCodeAt(w0 + 8) : 0x20;
-    const long = isHexDigit(c);
-    out.push(t.slice(w0, w0 + (long ? 16 : 8)));
+  if (width !== 0) {
+    for (let w0 = start; w0 < n && out.length < max; w0 += width + 1) out.push(t.slice(w0, w0 + width));
+  } else {
+    const words = t.slice(start, n).split(BLANKS);
+    for (let k = 0; k < words.length && out.length < max; k++) out.push(words[k]);
   }
   return out;
 }
