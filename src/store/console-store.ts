@@ -19,6 +19,8 @@ import { F_CONT, F_CUT, F_PARTIAL, PendingLines, flagsOf, packBlocks, unpackBloc
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
 
+const UTF8 = new TextEncoder();
+
 export interface StoredLine {
   seq: number;
   ts: number;
@@ -213,7 +215,9 @@ export class ConsoleStore {
    */
   private logEvents(jsons: string[]): number[] {
     const text = jsons.join('\n') + '\n';
-    const buf = Buffer.from(text);
+    // TextEncoder: several times faster than Buffer.from(text) on a long string (Node 20).
+    const u8 = UTF8.encode(text);
+    const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
     // All ASCII (the usual case) when the bytes are as many as the characters: lengths are the
     // strings' own, with no second pass over the text.
     const ascii = buf.length === text.length;
