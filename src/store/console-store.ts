@@ -15,11 +15,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SegmentLog } from './segments.js';
+import { PendingEvents } from './pending-events.js';
 import { F_CONT, F_CUT, F_PARTIAL, PendingLines, flagsOf, packBlocks, unpackBlock, type BlockLine, type BlockRow } from './line-blocks.js';
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
-
-const UTF8 = new TextEncoder();
 
 export interface StoredLine {
   seq: number;
@@ -89,7 +88,7 @@ export class ConsoleStore {
   private evEnd = 0;
   private readonly opts: StoreOptions;
   private readonly pendLines = new PendingLines();
-  private pendEvents: Array<{ ev: ConsoleEvent; resolve?: (id: number) => void }> = [];
+  private readonly pendEvents = new PendingEvents();
   private pendChunks: Array<{ off: number; ts: number; len: number }> = [];
   private pendRaw: Buffer[] = [];
   private rawEnd: number;
@@ -200,8 +199,8 @@ export class ConsoleStore {
       type Old = { id: number; kind: string; first_seq: number; last_seq: number; ts: number; json: string };
       const page = db.prepare('SELECT * FROM events_v1 WHERE id > ? ORDER BY id LIMIT 4096');
       for (let rows = page.all(0) as Old[]; rows.length; rows = page.all(rows[rows.length - 1].id) as Old[]) {
-        const pos = this.logEvents(rows.map((r) => r.json));
-        rows.forEach((r, i) => this.stmt.event.run(r.id, r.kind, r.first_seq, r.last_seq, r.ts, pos[2 * i], pos[2 * i + 1]));
+        for (const r of rows) this.pendEvents.push({ id: r.id, kind: r.kind, firstSeq: r.first_seq, lastSeq: r.last_seq, ts: r.ts }, r.json, this.evEnd);
+        this.writeEvents();
       }
       db.exec('DROP TABLE events_v1');
       this.stmt.meta.run('eventsEnd', String(this.evEnd));
@@ -209,29 +208,19 @@ export class ConsoleStore {
     this.evlog.syncNow();
   }
 
-  /**
-   * Append event JSON documents to the event log, one per line; returns each one's offset and
-   * byte length (pairs) and moves evEnd.
-   */
-  private logEvents(jsons: string[]): number[] {
-    const text = jsons.join('\n') + '\n';
-    // TextEncoder: several times faster than Buffer.from(text) on a long string (Node 20).
-    const u8 = UTF8.encode(text);
-    const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-    // All ASCII (the usual case) when the bytes are as many as the characters: lengths are the
-    // strings' own, with no second pass over the text.
-    const ascii = buf.length === text.length;
-    const pos: number[] = new Array(2 * jsons.length);
-    let off = this.evEnd;
-    for (let i = 0; i < jsons.length; i++) {
-      const len = ascii ? jsons[i].length : Buffer.byteLength(jsons[i]);
-      pos[2 * i] = off;
-      pos[2 * i + 1] = len;
-      off += len + 1;
+  /** Append the queued events' JSON to the event log and insert their index rows (in the caller's transaction). */
+  private writeEvents(): void {
+    const pend = this.pendEvents;
+    if (pend.length === 0) return;
+    const data = pend.data;
+    this.evlog.append(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.evEnd += data.byteLength;
+    const s = this.stmt;
+    for (const r of pend.rows) {
+      s.event.run(r.id, r.kind, r.firstSeq, r.lastSeq, r.ts, r.off, r.len);
+      if (r.boot) s.boot.run(r.firstSeq, r.ts, r.boot.trigger, r.boot.text);
     }
-    this.evlog.append(buf);
-    this.evEnd = off;
-    return pos;
+    pend.clear();
   }
 
   /** Events of index rows (`off`, `len` into the event log), in the rows' order. */
@@ -275,7 +264,8 @@ export class ConsoleStore {
   /** Queue an event (decoded, status or audit); returns its id, known at once. */
   appendEvent(ev: ConsoleEvent): StoredEvent {
     const stored = { ...ev, id: this.nextEventId++ } as StoredEvent;
-    this.pendEvents.push({ ev: stored });
+    const row = { id: stored.id, kind: ev.kind, firstSeq: ev.firstSeq, lastSeq: ev.lastSeq, ts: ev.ts, ...(ev.kind === 'boot.start' ? { boot: { trigger: String(ev.data.trigger ?? ''), text: String(ev.data.text ?? '') } } : {}) };
+    this.pendEvents.push(row, JSON.stringify(stored), this.evEnd);
     return stored;
   }
 
@@ -294,32 +284,25 @@ export class ConsoleStore {
       this.pendRaw = [];
     }
     const chunks = this.pendChunks;
-    const events = this.pendEvents;
-    // Event JSON goes to the event log before the index rows that point at it.
-    const evPos = events.length ? this.logEvents(events.map(({ ev }) => JSON.stringify(ev))) : [];
-    const now = Date.now();
-    if ((wroteRaw || evPos.length) && (this.opts.fsync === 'flush' || (this.opts.fsync === 'interval' && now - this.lastFsync >= this.opts.fsyncIntervalMs))) {
-      this.seg.sync();
-      this.evlog.sync();
-      this.lastFsync = now;
-    }
     this.pendChunks = [];
-    this.pendEvents = [];
     const s = this.stmt;
     this.db.transaction(() => {
       for (const c of chunks) s.chunk.run(c.off, c.ts, c.len);
       for (const b of packBlocks(this.pendLines)) s.block.run(b);
       this.pendLines.clear();
-      for (let i = 0; i < events.length; i++) {
-        const e = events[i].ev as StoredEvent;
-        s.event.run(e.id, e.kind, e.firstSeq, e.lastSeq, e.ts, evPos[2 * i], evPos[2 * i + 1]);
-        if (e.kind === 'boot.start') s.boot.run(e.firstSeq, e.ts, String(e.data.trigger ?? ''), String(e.data.text ?? ''));
-      }
+      // Event JSON goes to the event log before the index rows that point at it.
+      this.writeEvents();
       s.meta.run('eventsEnd', String(this.evEnd));
       s.meta.run('nextSeq', String(this.nextSeqValue));
       s.meta.run('rawEnd', String(this.rawEnd));
       s.meta.run('pendingOffset', String(this.pendingOffset));
     })();
+    const now = Date.now();
+    if (this.opts.fsync === 'flush' || (this.opts.fsync === 'interval' && now - this.lastFsync >= this.opts.fsyncIntervalMs)) {
+      this.seg.sync();
+      this.evlog.sync();
+      this.lastFsync = now;
+    }
     if (chunks.length) this.applyRetention();
   }
 

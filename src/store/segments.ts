@@ -147,10 +147,12 @@ export class SegmentLog {
     this.closeFd();
   }
 
+  /** Close the segment being written; a dirty one is fsynced first, on the thread pool (see sync()). */
   private closeFd(): void {
-    if (this.fd >= 0) {
-      if (this.dirty) fsyncSync(this.fd);
-      closeSync(this.fd);
+    const fd = this.fd;
+    if (fd >= 0) {
+      if (this.dirty) fsync(fd, () => closeSync(fd));
+      else closeSync(fd);
     }
     this.fd = -1;
     this.dirty = false;
