@@ -48,8 +48,9 @@ export class StreamClient {
     return this.ws.readyState === 1;
   }
 
-  sendRaw(data: string): void {
-    if (this.open) this.ws.send(data);
+  /** Send a JSON text message: a string, or the same text already UTF-8 encoded (see ConsoleHub.broadcast). */
+  sendRaw(data: string | Buffer): void {
+    if (this.open) this.ws.send(data, { binary: false });
   }
 
   send(msg: StreamMessage): void {
@@ -69,11 +70,11 @@ export class ConsoleHub {
     this.opts = opts;
     rt.on('records', (recs) => this.broadcast(recs));
     rt.on('raw', (chunk, ts, off) => {
-      let msg: string | undefined;
+      let msg: Buffer | undefined;
       for (const c of this.clients) {
         if (!c.raw || !c.live || !c.open || c.gapFrom !== undefined) continue;
         if (c.ws.bufferedAmount > this.opts.maxClientBufferBytes) continue;
-        msg ??= JSON.stringify({ type: 'raw', off, ts, data: chunk.toString('base64') });
+        msg ??= utf8(JSON.stringify({ type: 'raw', off, ts, data: chunk.toString('base64') }));
         c.sendRaw(msg);
       }
     });
@@ -145,8 +146,9 @@ export class ConsoleHub {
 
   private broadcast(recs: RecordMessage[]): void {
     if (this.clients.size === 0 || recs.length === 0) return;
-    let batchJson: string | undefined;
-    let singles: string[] | undefined;
+    // Encoded once for every client: ws would encode a string again for each one.
+    let batchJson: Buffer | undefined;
+    let singles: Buffer[] | undefined;
     const firstSeq = firstSeqOf(recs);
     const lastSeq = lastSeqOf(recs);
     for (const c of this.clients) {
@@ -162,10 +164,10 @@ export class ConsoleHub {
         continue;
       }
       if (c.batch) {
-        batchJson ??= JSON.stringify({ type: 'batch', messages: recs });
+        batchJson ??= utf8(JSON.stringify({ type: 'batch', messages: recs }));
         c.sendRaw(batchJson);
       } else {
-        singles ??= recs.map((r) => JSON.stringify(r));
+        singles ??= recs.map((r) => utf8(JSON.stringify(r)));
         for (const s of singles) c.sendRaw(s);
       }
       c.lastSeq = lastSeq;
@@ -194,6 +196,13 @@ export class ConsoleHub {
     clearInterval(this.watchdog);
     for (const c of this.clients) c.ws.close(1001, 'server shutting down');
   }
+}
+
+const UTF8 = new TextEncoder();
+
+function utf8(s: string): Buffer {
+  const u8 = UTF8.encode(s);
+  return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
 function firstSeqOf(recs: RecordMessage[]): number {
