@@ -1,7 +1,7 @@
 // Sustained ingest with the store and the decoders on: a TCP server (like a QEMU chardev) sends
 // real Xen console output as fast as the daemon takes it; MB/s and the daemon's CPU use.
 import net from 'node:net';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startDaemon } from './daemon.js';
 import { cpuSeconds, fmt, now, rssMB, sleep } from './lib.js';
@@ -16,7 +16,29 @@ export function fixtureCorpus(): Buffer {
   return Buffer.concat(parts);
 }
 
+interface IngestRun { mbps: number; perCpu: number; linesPerS: number; rss: number }
+
+/**
+ * This VM's CPU speed drifts by a third from one minute to the next (the same build measured
+ * 12.6 and 18.3 MB/s in consecutive runs): the ingest runs BENCH_INGEST_RUNS times (default 3),
+ * each with a fresh daemon and store, and the median is reported with the range.
+ */
 export async function benchIngest(dir: string): Promise<Row[]> {
+  const n = Math.max(1, Number(process.env.BENCH_INGEST_RUNS ?? 3));
+  const runs: IngestRun[] = [];
+  for (let i = 0; i < n; i++) runs.push(await ingestOnce(path.join(dir, `run${i}`)));
+  const med = (f: (r: IngestRun) => number): number => { const v = runs.map(f).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  const range = (f: (r: IngestRun) => number): string => n > 1 ? ` (${fmt(Math.min(...runs.map(f)), 1)}-${fmt(Math.max(...runs.map(f)), 1)})` : '';
+  return [
+    { section: 'ingest', metric: `sustained ingest, store + decoders on (MB/s), median of ${n} (range)`, value: fmt(med((r) => r.mbps), 1) + range((r) => r.mbps), target: '>= 20' },
+    { section: 'ingest', metric: 'ingest per CPU-second of the daemon (MB/s), median (range)', value: fmt(med((r) => r.perCpu), 1) + range((r) => r.perCpu) },
+    { section: 'ingest', metric: 'lines/s, median', value: fmt(med((r) => r.linesPerS), 0) },
+    { section: 'ingest', metric: 'daemon RSS after 200 MB (MB), median', value: fmt(med((r) => r.rss), 0) },
+  ];
+}
+
+async function ingestOnce(dir: string): Promise<IngestRun> {
+  mkdirSync(dir, { recursive: true });
   const corpus = fixtureCorpus();
   const total = 200 * 1024 * 1024;
   let sent = 0;
@@ -48,14 +70,11 @@ export async function benchIngest(dir: string): Promise<Row[]> {
   const secs = (now() - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
   const rss = rssMB(pid);
+  const exited = new Promise((r) => d.proc.once('exit', r));
   d.proc.kill('SIGTERM');
   server.close();
-  await sleep(300);
+  await exited;
+  rmSync(dir, { recursive: true, force: true }); // ~0.4 GB a run
   const mb = bytesIn / 1048576;
-  return [
-    { section: 'ingest', metric: 'sustained ingest, store + decoders on (MB/s)', value: fmt(mb / secs, 1), target: '>= 20' },
-    { section: 'ingest', metric: 'ingest per CPU-second of the daemon (MB/s)', value: fmt(mb / cpu, 1) },
-    { section: 'ingest', metric: 'lines/s', value: fmt(lines / secs, 0) },
-    { section: 'ingest', metric: 'daemon RSS after 200 MB (MB)', value: fmt(rss, 0) },
-  ];
+  return { mbps: mb / secs, perCpu: mb / cpu, linesPerS: lines / secs, rss };
 }
