@@ -1,10 +1,10 @@
 // The `xenuart` command: serve, consoles, tail, decode, key, lease, break, attach.
 import { Command, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from './log.js';
 import { ApiError, apiGet, openStream, type ClientOptions } from './client.js';
 import type { StreamMessage } from '../protocol/messages.js';
+import type { ConsoleEvent } from '../protocol/events.js';
 import { registerControl } from './control.js';
 import { registerDiagnose } from './diagnose.js';
 
@@ -146,12 +146,20 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'one JSON event per line')
     .action(async (file: string, o: { json?: boolean }) => {
       try {
-        const { decodeText } = await import('../decoders/engine.js');
-        const { summarise } = await import('./summary.js');
-        const buf = file === '-' ? readFileSync(0) : readFileSync(file);
-        const events = decodeText(buf, file === '-' ? 'stdin' : file);
-        if (o.json) for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
-        else process.stdout.write(summarise(events));
+        const { decodeStream, jsonLines, openLog } = await import('./decode.js');
+        const name = file === '-' ? 'stdin' : file;
+        if (o.json) {
+          // `xenuart decode --json big.log | head`: a closed pipe ends the command quietly.
+          process.stdout.once('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else fail(e); });
+          const out = jsonLines(process.stdout);
+          await decodeStream(openLog(file), name, (e) => out.write(e));
+          await out.end();
+        } else {
+          const { summarise } = await import('./summary.js');
+          const events: ConsoleEvent[] = [];
+          await decodeStream(openLog(file), name, (e) => { events.push(e); });
+          process.stdout.write(summarise(events));
+        }
       } catch (e) {
         fail(e);
       }
