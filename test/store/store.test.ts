@@ -308,4 +308,19 @@ describe('event log', () => {
     expect(statSync(seg).size).toBe(readFileSync(seg).toString().split('\n').filter(Boolean).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
     expect(readFileSync(seg, 'utf8')).not.toContain('never indexed');
   });
+
+  it('queues events of any size and script between flushes (the pending buffer grows and shrinks)', () => {
+    const s = new ConsoleStore(tmp(), 'c', OPTS);
+    ingest(s, 'a\n');
+    // The second: 800 k UTF-16 units (under the buffer's first 1 MiB) but 1.8 MB of UTF-8.
+    const texts = ['x', 'é€😀'.repeat(200_000), 'plain', '\u0000 quote " backslash \\', 'y'.repeat(3 << 20), '\ud800 lone surrogate'];
+    for (let round = 0; round < 2; round++) {
+      for (const text of texts) s.appendEvent({ kind: 'note', console: 'c', firstSeq: 1, lastSeq: 1, ts: round, data: { text } });
+      s.flush();
+    }
+    const evs = s.events({ limit: 100 });
+    expect(evs.map((e) => e.data.text)).toEqual([...texts, ...texts]);
+    expect(evs.map((e) => e.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    s.close();
+  });
 });
