@@ -66,7 +66,6 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   private catchUpTimer: NodeJS.Timeout | undefined;
   private lastDataAt = 0;
   private batch: RecordMessage[] = [];
-  private lastLineAt = 0;
   private closed = false;
   private heldPartial: FramedLine | undefined;
   /** Where the board's serial input goes, from the last `xen.focus` event. */
@@ -151,7 +150,6 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
 
   private onLine(line: FramedLine): void {
     this.counters.lines++;
-    this.lastLineAt = Date.now();
     this.store.appendLine(line);
     this.batch.push(lineMessage(line));
     this.decode(line);
@@ -274,10 +272,6 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   async write(data: Buffer): Promise<void> {
     await this.source.write(data);
     this.counters.writes += data.length;
-  }
-
-  get secondsSinceLastLine(): number | null {
-    return this.lastLineAt ? (Date.now() - this.lastLineAt) / 1000 : null;
   }
 
   async close(): Promise<void> {
