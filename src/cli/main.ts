@@ -148,9 +148,9 @@ export async function main(argv: string[]): Promise<void> {
       try {
         const { decodeStream, jsonLines, openLog } = await import('./decode.js');
         const name = file === '-' ? 'stdin' : file;
+        // `xenuart decode --json big.log | head`: a closed pipe ends the command quietly.
+        process.stdout.once('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else fail(e); });
         if (o.json) {
-          // `xenuart decode --json big.log | head`: a closed pipe ends the command quietly.
-          process.stdout.once('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else fail(e); });
           const out = jsonLines(process.stdout);
           await decodeStream(openLog(file), name, (e) => out.write(e));
           await out.end();
