@@ -16,7 +16,11 @@ export function fixtureCorpus(): Buffer {
   return Buffer.concat(parts);
 }
 
-interface IngestRun { mbps: number; perCpu: number; linesPerS: number; rss: number; ftsSecs: number; ftsBehind: number }
+interface IngestRun { mbps: number; perCpu: number; linesPerS: number; wholeMbps: number; wholePerCpu: number; rss: number; ftsSecs: number; ftsBehind: number }
+
+/** Bytes before the steady-state window, and the bytes measured after them. */
+const WARM_UP = 40 * 1024 * 1024;
+const MEASURED = 200 * 1024 * 1024;
 
 /**
  * This VM's CPU speed drifts by a third from one minute to the next (the same build measured
@@ -30,10 +34,12 @@ export async function benchIngest(dir: string): Promise<Row[]> {
   const med = (f: (r: IngestRun) => number): number => { const v = runs.map(f).sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
   const range = (f: (r: IngestRun) => number): string => n > 1 ? ` (${fmt(Math.min(...runs.map(f)), 1)}-${fmt(Math.max(...runs.map(f)), 1)})` : '';
   return [
-    { section: 'ingest', metric: `sustained ingest, store + decoders on (MB/s), median of ${n} (range)`, value: fmt(med((r) => r.mbps), 1) + range((r) => r.mbps), target: '>= 20' },
-    { section: 'ingest', metric: 'ingest per CPU-second of the daemon (MB/s), median (range)', value: fmt(med((r) => r.perCpu), 1) + range((r) => r.perCpu) },
-    { section: 'ingest', metric: 'lines/s, median', value: fmt(med((r) => r.linesPerS), 0) },
-    { section: 'ingest', metric: 'daemon RSS after 200 MB (MB), median', value: fmt(med((r) => r.rss), 0) },
+    { section: 'ingest', metric: `sustained ingest, store + decoders on, steady state: 200 MB after the first 40 (MB/s), median of ${n} (range)`, value: fmt(med((r) => r.mbps), 1) + range((r) => r.mbps), target: '>= 20' },
+    { section: 'ingest', metric: 'steady state per CPU-second of the daemon (MB/s), median (range)', value: fmt(med((r) => r.perCpu), 1) + range((r) => r.perCpu) },
+    { section: 'ingest', metric: 'whole run from the first byte, 240 MB (MB/s), median (range)', value: fmt(med((r) => r.wholeMbps), 1) + range((r) => r.wholeMbps) },
+    { section: 'ingest', metric: 'whole run per CPU-second of the daemon (MB/s), median (range)', value: fmt(med((r) => r.wholePerCpu), 1) + range((r) => r.wholePerCpu) },
+    { section: 'ingest', metric: 'lines/s, steady state, median', value: fmt(med((r) => r.linesPerS), 0) },
+    { section: 'ingest', metric: 'daemon RSS after 240 MB (MB), median', value: fmt(med((r) => r.rss), 0) },
     { section: 'ingest', metric: 'full-text index: share of lines not yet indexed at the last byte, median', value: `${fmt(100 * med((r) => r.ftsBehind), 0)} %` },
     { section: 'ingest', metric: 'full-text index: all lines indexed this long after the last byte (s), median', value: fmt(med((r) => r.ftsSecs), 1) },
   ];
@@ -42,7 +48,7 @@ export async function benchIngest(dir: string): Promise<Row[]> {
 async function ingestOnce(dir: string): Promise<IngestRun> {
   mkdirSync(dir, { recursive: true });
   const corpus = fixtureCorpus();
-  const total = 200 * 1024 * 1024;
+  const total = WARM_UP + MEASURED;
   let sent = 0;
   const server = net.createServer((sock) => {
     const pump = () => {
@@ -62,15 +68,23 @@ async function ingestOnce(dir: string): Promise<IngestRun> {
   const t0 = now();
   let bytesIn = 0;
   let lines = 0;
+  // The steady-state window starts at the first poll past WARM_UP bytes (V8 is still compiling
+  // the decoders' hot paths during the first few MB: about half a second).
+  let warm: { t: number; cpu: number; bytes: number; lines: number } | undefined;
   while (bytesIn < total) {
     await sleep(250);
     const r = await (await fetch(`${d.url}/api/v1/consoles/fast`)).json() as { counters: { bytesIn: number; lines: number } };
     bytesIn = r.counters.bytesIn;
     lines = r.counters.lines;
+    if (!warm && bytesIn >= WARM_UP) warm = { t: now(), cpu: cpuSeconds(pid), bytes: bytesIn, lines };
     if (now() - t0 > 120_000) break;
   }
-  const secs = (now() - t0) / 1000;
+  const t1 = now();
+  const secs = (t1 - t0) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
+  const w = warm ?? { t: t0, cpu: cpu0, bytes: 0, lines: 0 };
+  const steadyMB = (bytesIn - w.bytes) / 1048576;
+  const steady = { mbps: steadyMB / ((t1 - w.t) / 1000), perCpu: steadyMB / (cpuSeconds(pid) - w.cpu), linesPerS: (lines - w.lines) / ((t1 - w.t) / 1000) };
   const rss = rssMB(pid);
   // The full-text index trails a stream this fast (4 ms in every 100 while data flows) and catches
   // up once the console is quiet: how long after the last byte it has every line.
@@ -85,5 +99,5 @@ async function ingestOnce(dir: string): Promise<IngestRun> {
   await exited;
   rmSync(dir, { recursive: true, force: true }); // ~0.4 GB a run
   const mb = bytesIn / 1048576;
-  return { mbps: mb / secs, perCpu: mb / cpu, linesPerS: lines / secs, rss, ftsSecs, ftsBehind: behind / lines };
+  return { ...steady, wholeMbps: mb / secs, wholePerCpu: mb / cpu, rss, ftsSecs, ftsBehind: behind / lines };
 }
