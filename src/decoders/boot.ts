@@ -32,7 +32,7 @@ export function bootFamily(): Family {
       const b = line.body;
       const c = code(b, 0);
       if (line.stream === 'xen') {
-        if (c !== 0x58 /* X */ || code(b, 4) !== 0x76 /* v */ || !XEN_VERSION.test(b)) return;
+        if (c !== 0x58 /* X */ || !XEN_VERSION.test(b)) return;
         if (!started || xenVersion || linux) start(line, 'xen', emit);
         xenVersion = true;
         return;
@@ -45,15 +45,12 @@ export function bootFamily(): Family {
       if (line.stream !== 'plain') return;
       // Each banner starts with its own character: ` __  __` / ` Xen`, `Xen`, `Booting` / `Linux`.
       if (c !== 0x20 && c !== 0x58 /* X */ && c !== 0x42 /* B */ && c !== 0x4c /* L */) return;
-      // A second-character test first: most indented dom0 lines are neither banner.
-      const c1 = code(b, 1);
-      const xen = c === 0x58 ? c1 === 0x65 /* Xe */ : c === 0x20 && (c1 === 0x5f /* ' _' */ || c1 === 0x58 /* ' X' */);
-      if (xen && (XEN_FIGLET_FIRST.test(b) || XEN_ONE_LINE.test(b))) {
+      if ((c === 0x20 || c === 0x58) && (XEN_FIGLET_FIRST.test(b) || XEN_ONE_LINE.test(b))) {
         if (!started || xenBanner || xenVersion || linux) start(line, 'xen', emit);
         xenBanner = true;
         return;
       }
-      if ((c === 0x42 ? c1 === 0x6f /* Bo */ : c === 0x4c && c1 === 0x69 /* Li */) && LINUX_BANNER.test(b)) {
+      if ((c === 0x42 || c === 0x4c) && LINUX_BANNER.test(b)) {
         // `Booting Linux on physical CPU` and `Linux version` are one banner when close together.
         const sameBanner = linux && line.seq - linuxSeq <= 20;
         if (!sameBanner && (!started || linux)) start(line, 'linux', emit);

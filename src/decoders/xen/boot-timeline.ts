@@ -175,7 +175,6 @@ export class BootTimeline {
         if (b.startsWith('I/O virtualisation ') && (m = RE_IOMMU.exec(b))) { this.set('iommu', m[1] === 'enabled'); this.mark('iommu.up', line, emit); }
         return;
       case 0x2a: // *
-        if (code(b, 4) !== 0x4c /* L */) return;
         if (b.startsWith('*** LOADING DOMAIN 0 ***')) this.mark('dom0.loading', line, emit);
         else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
@@ -193,7 +192,7 @@ export class BootTimeline {
         if (b.startsWith('Reboot in five seconds')) this.mark('xen.reboot', line, emit);
         return;
       case 0x41: // A
-        if (code(b, 11) === 0x31 /* 1 */ && b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
+        if (b.startsWith('Allocating 1:1 mappings totalling ') && (m = RE_DOM0_MEM.exec(b))) this.set('dom0MemMB', Number(m[1]));
         return;
       default:
         return;
@@ -214,7 +213,7 @@ export class BootTimeline {
     }
     const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
-      if (c === 0x20 && code(b, 1) === 0x5f /* _ */ && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
+      if (c === 0x20 && b.startsWith(' __  __') && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
       if (xenWordAtStart(b)) {
         let m = RE_ONE_LINE.exec(b);
         if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
@@ -225,8 +224,7 @@ export class BootTimeline {
     if (c === 0x2d /* - */ && b.startsWith('- Boot CPU booting -')) { this.start(Rank.Head, line, emit); this.mark('xen.head', line, emit); return; }
     const cur = this.boot;
     if (!cur || cur.emitted) return;
-    const c1 = code(b, 1);
-    if (c === 0x42 /* B */ ? c1 === 0x6f /* o */ : c === 0x4c /* L */ && c1 === 0x69 /* i */) {
+    if (c === 0x42 /* B */ || c === 0x4c /* L */) {
       if (RE_LINUX.test(b)) {
         if (!cur.names.has('dom0.kernel')) { this.mark('dom0.kernel', line, emit); cur.linuxSeq = line.seq; }
         else if (cur.linuxSeq !== undefined && line.seq - cur.linuxSeq > 20) {
@@ -237,7 +235,7 @@ export class BootTimeline {
         return;
       }
     }
-    if ((c === 0x52 /* R */ ? c1 === 0x75 /* u */ : c === 0x46 /* F */ && c1 === 0x72 /* r */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
+    if ((c === 0x52 /* R */ || c === 0x46 /* F */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
     if (cur.promptArmed && line.time === undefined && mayBePrompt(b) && RE_PROMPT.test(b)) {
       this.mark('prompt', line, emit, { text: b.trim().slice(0, 80) });
       this.close(emit, undefined, line.seq);

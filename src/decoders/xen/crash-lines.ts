@@ -132,7 +132,7 @@ export function classify(body: string): Start | undefined {
       return s;
     }
     case 0x43: { // C
-      if (!body.startsWith('CPU') || !isDigit(code(body, 3))) return undefined;
+      if (!body.startsWith('CPU')) return undefined;
       const m = UNEXPECTED.exec(body);
       return m ? { t: 'trap', cpu: Number(m[1]), trap: m[2] } : undefined;
     }
@@ -141,7 +141,7 @@ export function classify(body: string): Start | undefined {
         const m = ABORT.exec(body);
         return m ? { t: 'abort', fault: 'Data Abort', syndrome: m[2] } : undefined;
       }
-      if (body.startsWith('Domain ') && isDigit(code(body, 7))) {
+      if (body.startsWith('Domain ')) {
         let m = DOM_CRASH.exec(body);
         if (m) return { t: 'domain-crash', domain: Number(m[1]), vcpu: Number(m[2]), cpu: Number(m[3]) };
         m = DOM_CRASH_REPORTED.exec(body);
@@ -323,34 +323,34 @@ export function parseGuestTrap(body: string, p: GuestPrefixed | undefined): Gues
   const r = p.rest.trim();
   let m: RegExpExecArray | null;
   let g: GuestTrap;
-  // Each message has its own first letter and literal start: a regex runs only on its own message.
+  // Each message has its own first letter: only its regexes run.
   switch (code(r, 0)) {
     case 0x48: // H
-      if (r.startsWith('HSR=') && (m = STAGE2.exec(r))) {
+      if ((m = STAGE2.exec(r))) {
         g = guestBase('stage2-abort', r, p);
         g.hsr = m[1]; g.guestPc = m[2]; g.gva = m[3]; g.gpa = m[4];
         return g;
       }
       break;
     case 0x55: // U
-      if (r.startsWith('Unsupported FSC: ') && (m = UNSUPPORTED_FSC.exec(r))) {
+      if ((m = UNSUPPORTED_FSC.exec(r))) {
         g = guestBase('unsupported-fsc', r, p);
         g.hsr = m[1]; g.dfsc = m[2];
         return g;
       }
-      if (r.startsWith('Unknown Guest Trap. ') && (m = UNKNOWN_GUEST_TRAP.exec(r))) {
+      if ((m = UNKNOWN_GUEST_TRAP.exec(r))) {
         g = guestBase('unknown-guest-trap', r, p);
         g.hsr = m[1]; g.ec = parseInt(m[2], 16); g.il = parseInt(m[3], 16); g.syndrome = m[4];
         return g;
       }
-      if (r.startsWith('Unhandled SMC/HVC: ') && (m = UNHANDLED_SMC.exec(r))) {
+      if ((m = UNHANDLED_SMC.exec(r))) {
         g = guestBase('unhandled-smc-hvc', r, p);
         g.funcId = m[1];
         return g;
       }
       break;
     case 0x49: // I
-      if (r.startsWith('Invalid HVC imm ') && (m = INVALID_HVC.exec(r))) {
+      if ((m = INVALID_HVC.exec(r))) {
         g = guestBase('invalid-hvc-imm', r, p);
         g.imm = m[1];
         return g;

@@ -122,13 +122,11 @@ const CAUSE_TRAP = /^CPU(\d+): Unexpected Trap: (.+)$/;
 /** The panic message of a BUG, assertion or unexpected trap names its cause. */
 export function parseCause(msg: string): Record<string, unknown> | undefined {
   const first = msg.split('\n', 1)[0];
-  // Each cause has its own first letter: only that regex runs.
-  const c = first.charCodeAt(0);
-  let m = c === 0x58 /* X */ ? CAUSE_BUG.exec(first) : null;
+  let m = CAUSE_BUG.exec(first);
   if (m) return { kind: m[1] === 'BUG' ? 'xen.bug' : 'xen.warn', file: m[2], line: Number(m[3]) };
-  m = c === 0x41 /* A */ ? CAUSE_ASSERT.exec(first) : null;
+  m = CAUSE_ASSERT.exec(first);
   if (m) return { kind: 'xen.assert', condition: m[1], file: m[2], line: Number(m[3]) };
-  m = c === 0x43 /* C */ ? CAUSE_TRAP.exec(first) : null;
+  m = CAUSE_TRAP.exec(first);
   if (m) return { kind: 'xen.trap', cpu: Number(m[1]), trap: m[2] };
   if (first === 'bad mode') return { kind: 'xen.trap', trap: 'bad mode' };
   return undefined;

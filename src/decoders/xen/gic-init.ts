@@ -11,7 +11,7 @@
 // before. Addresses are normalised to `0x` + lowercase hex without leading zeros.
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { normAddr, type PlatformContext } from './boot-context.js';
-import { code, isDigit } from '../util.js';
+import { code } from '../util.js';
 
 const MAX_ITEMS = 256;
 
@@ -112,7 +112,7 @@ export class GicInitParser {
       return false;
     }
     // Every GIC line below starts with `GICv` (`Generic Timer`, `GICH_LRs`, `Guest Loglevel` do not).
-    if (code(b, 1) !== 0x49 /* I */ || !b.startsWith('GICv')) {
+    if (!b.startsWith('GICv')) {
       if (o?.summary) this.close(emit);
       return false;
     }
@@ -131,14 +131,8 @@ export class GicInitParser {
       this.open = { version, firstSeq: first, lastSeq: line.seq, ts: line.ts, data: { version }, summary: false, wantVbase: false, lines: 1 };
       return true;
     }
-    // `GICv2: ...` / `GICv3: ...` / `GICv3 compatible ...`: characters 4, 5 and 7 tell which regex
-    // below can match (each test is a necessary condition of its regex).
-    const c4 = code(b, 4);
-    const colon = code(b, 5) === 0x3a /* : */;
-    const c7 = code(b, 7);
-    const v3 = c4 === 0x33 /* 3 */;
     let m: RegExpExecArray | null;
-    if (colon && c4 === 0x32 /* 2 */ && isDigit(c7) && (m = RE_V2_SUMMARY.exec(b))) {
+    if ((m = RE_V2_SUMMARY.exec(b))) {
       const op = this.ensure(2, line);
       op.data.lines = Number(m[1]);
       op.data.cpus = Number(m[2]);
@@ -151,7 +145,7 @@ export class GicInitParser {
       this.close(emit); // GICv2 prints nothing right after its summary
       return true;
     }
-    if (colon && v3 && isDigit(c7) && (m = RE_V3_SUMMARY.exec(b))) {
+    if ((m = RE_V3_SUMMARY.exec(b))) {
       const op = this.ensure(3, line);
       op.data.lines = Number(m[1]);
       op.data.iid = m[2];
@@ -161,7 +155,7 @@ export class GicInitParser {
       this.touch(op, line);
       return true;
     }
-    if (colon && v3 && c7 === 0x43 /* C */ && (m = RE_RDIST.exec(b))) {
+    if ((m = RE_RDIST.exec(b))) {
       if (o && o.summary) {
         const rd = (o.data.redistributors as unknown[]) ?? [];
         if (rd.length < MAX_ITEMS) rd.push({ cpu: Number(m[1]), region: Number(m[2]), va: m[3] });
@@ -171,7 +165,7 @@ export class GicInitParser {
       }
       return false;
     }
-    if (!colon && v3 && (m = RE_V2COMPAT.exec(b))) {
+    if ((m = RE_V2COMPAT.exec(b))) {
       if (o && o.version === 3) {
         const vb = m[2] ? normAddr(m[2]) : undefined;
         o.data.v2compat = { cbase: normAddr(m[1]), ...(vb ? { vbase: vb } : {}) };
@@ -181,20 +175,20 @@ export class GicInitParser {
       }
       return false;
     }
-    if (colon && v3 && c7 === 0x46 /* F */ && (m = RE_ITS.exec(b))) {
+    if ((m = RE_ITS.exec(b))) {
       const a = normAddr(m[1]) ?? m[1];
       if (o) { ((o.data.its as string[]) ??= []).push(a); this.touch(o, line); } else if (this.its.length < MAX_ITEMS) this.its.push(a);
       return true;
     }
-    if (colon && v3 && c7 === 0x75 /* u */ && (m = RE_LPIS.exec(b))) {
+    if ((m = RE_LPIS.exec(b))) {
       if (o) { o.data.maxLpis = Number(m[1]); this.touch(o, line); return true; }
       return false;
     }
-    if (colon && v3 && isDigit(c7) && (m = RE_ESPI.exec(b))) {
+    if ((m = RE_ESPI.exec(b))) {
       if (o) { o.data.espiLines = Number(m[1]); this.touch(o, line); return true; }
       return false;
     }
-    if (o && colon && RE_WARNING.test(b) && !RE_V2M_MSG.test(b)) {
+    if (o && RE_WARNING.test(b) && !RE_V2M_MSG.test(b)) {
       // Warnings inside the block (`GICv2: Adjusting CPU interface base to 0x...`, `GICC size=`...).
       const w = (o.data.warnings as string[]) ?? [];
       if (w.length < 32) w.push(b.slice(7).trim());

@@ -4,7 +4,7 @@
 // known line vocabulary end at the first line outside it; the others stay open until the next
 // key, a focus change, a non-Xen flood, a time gap or flush.
 import type { TaggedLine } from '../types.js';
-import { code, isDigit, isWordChar } from '../util.js';
+import { code, isWordChar } from '../util.js';
 
 /** `h` descriptions (reference §4.2), used for keys recognised without a header. */
 export const KEY_DESCRIPTIONS: Record<string, string> = {
@@ -65,24 +65,23 @@ export function detectKeyStart(body: string, openKey: string | undefined): KeySt
       return m ? { key: m[1], how: 'star', text: m[2] } : undefined;
     }
     case 0x73: // s
-      return code(body, 1) === 0x63 /* c */ && body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
+      return body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
     case 0x44: // D
-      return code(body, 1) === 0x75 /* u */ && body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
+      return body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
     case 0x50: // P
-      return code(body, 1) === 0x68 /* h */ && body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
+      return body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
     case 0x53: // S
-      return code(body, 1) === 0x79 /* y */ && body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
+      return body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
     case 0x67: { // g
-      if (code(body, 1) !== 0x6e /* n */ || !body.startsWith('gnttab_usage_print_all [')) return undefined;
+      if (!body.startsWith('gnttab_usage_print_all [')) return undefined;
       const m = RE_GNTTAB.exec(body);
       return { key: m ? m[1] : 'g', how: 'first' };
     }
     case 0x64: // d
-      if (code(body, 1) === 0x65 /* e */) return body.startsWith('debugtrace_printk now writing to') ? { key: 'T', how: 'first' } : undefined;
-      if (openKey !== 'o' && isDigit(code(body, 1)) && body.startsWith(' sharing page tables', afterDigits(body, 1)) && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
+      if (body.startsWith('debugtrace_printk now writing to')) return { key: 'T', how: 'first' };
+      if (openKey !== 'o' && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
       return undefined;
     case 0x58: // X
-      if (code(body, 1) !== 0x65 /* e */) return undefined; // `Xen ...`, not `XSM ...`
       if (body.startsWith('Xen performance counters SHOW')) return { key: 'p', how: 'first' };
       if (body.startsWith('Xen performance counters RESET')) return { key: 'P', how: 'first' };
       if (body.startsWith('Xen lock profile info SHOW')) return { key: 'l', how: 'first' };
@@ -140,12 +139,6 @@ function isRegisterRow(b: string, c: number): boolean {
   let j = 1;
   while (j < 16 && isWordChar(code(b, j))) j++;
   return code(b, j) === 0x3a /* : */;
-}
-
-/** Index of the first non-digit at or after i. */
-function afterDigits(s: string, i: number): number {
-  while (isDigit(code(s, i))) i++;
-  return i;
 }
 
 /** Decide whether `line` (a Xen line) belongs to the open response of `key`. */

@@ -130,7 +130,7 @@ export class KeyTracker {
       this.closeCur(emit);
     }
     const body = line.body;
-    if (code(body, 0) === 0x47 /* G */ && code(body, 1) === 0x65 /* e */ && body.startsWith('General information for domain ')) {
+    if (body.startsWith('General information for domain ')) {
       // A `q` dump whose header was not seen (capture started late, or `xl debug-keys` via dmesg).
       this.begin({ key: 'q', how: 'first' }, line, emit);
       return true;

@@ -10,7 +10,7 @@ import {
   pairNames, pairValues, parseBanner, parseTraceEntry, pushStackRow, scanPairs, symbolOrUndefined,
   type Banner, type TraceEntry,
 } from './regs-lines.js';
-import { code, isSpace } from '../util.js';
+import { isSpace } from '../util.js';
 
 const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
 
@@ -276,7 +276,7 @@ export class Dump {
         if (sym !== undefined) d.pcSymbol = sym;
         return 'ok';
       }
-    } else if (c0 === 0x58 /* X */ && code(body, s + 1) === 0x65 /* e */ && body.startsWith('Xen ', s)) {
+    } else if (c0 === 0x58 /* X */ && body.startsWith('Xen ', s)) {
       const t = body.slice(s, e);
       const xs = XEN_STACK.exec(t);
       if (xs) { d.stackSp = xs[1]; this.state = XSTACK; return 'ok'; }
