@@ -39,15 +39,6 @@ const RE_CPU_N = /^CPU\d+:/;
 const RE_NODE_HAS = /^Node \d+ has /;
 const RE_CPUPOOL = /^Cpupool \d+:/;
 
-/** The first characters detectKeyStart has a case for: other lines need not call it. */
-const KEY_START_FIRST = new Uint8Array(128);
-for (const ch of "'[sDPSgdX=") KEY_START_FIRST[ch.charCodeAt(0)] = 1;
-
-/** May a line whose first character code is `c` start a key response? */
-export function mayStartKey(c: number): boolean {
-  return c < 128 && KEY_START_FIRST[c] === 1;
-}
-
 /**
  * Does this Xen line start a key response? A first-character switch, then `startsWith` on the
  * literal start of each shape: most lines are rejected without running a regex.

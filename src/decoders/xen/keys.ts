@@ -6,9 +6,8 @@
 // `'w' pressed` header itself, which is the ring's last line.
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
-import { code } from '../util.js';
 import { DomainDumpParser } from './domain-dump.js';
-import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, mayStartKey, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
 /** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
 const GAP_MS = 3000;
@@ -101,8 +100,7 @@ export class KeyTracker {
     } else if (!cur && this.star && line.ts > 0 && this.star.ts > 0 && line.ts - this.star.ts > 10 * GAP_MS) {
       this.closeStar(emit);
     }
-    // Most lines of an open response are indented rows: no key starts with a space.
-    const start = mayStartKey(code(line.body, 0)) ? detectKeyStart(line.body, cur?.key) : undefined;
+    const start = detectKeyStart(line.body, cur?.key);
     if (start) {
       if (cur && cur.how === 'star' && !cur.absorbed && cur.lines === 1 && start.key === cur.key && start.how !== 'star') {
         // `[q: dump domain ...]` followed by the key's own header or first line.
