@@ -320,12 +320,6 @@ export function linuxFamily(): Family {
     }
   }
 
-  // Seq of the Xen line being pushed, for markXenSplit.
-  let xenSeq = -1;
-  function markXenSplit(h: Held): void {
-    if (h.line.seq === xenSeq && h.split) h.xenSplit = true;
-  }
-
   function release(sk: string): void {
     const h = held.get(sk);
     if (!h) return;
@@ -342,11 +336,7 @@ export function linuxFamily(): Family {
       return;
     }
     // The tail of a split physical line: the held head's rest comes after the Xen line(s).
-    // (forEach with a hoisted callback: no iterator allocated for each Xen line while a head is held.)
-    if (held.size !== 0) {
-      xenSeq = line.seq;
-      held.forEach(markXenSplit);
-    }
+    for (const h of held.values()) if (h.line.seq === line.seq && h.split) h.xenSplit = true;
   }
 
   /** A line of any other stream that may matter (see push). */

@@ -86,12 +86,7 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
     while (j < n && b.charCodeAt(j) === 0x20) j++;
     const s = j;
     let v = 0;
-    while (j < n) {
-      const d = b.charCodeAt(j) - 0x30;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-      j++;
-    }
+    for (let c = code(b, j); isDigit(c); c = code(b, ++j)) v = v * 10 + (c - 0x30);
     if (j === s || (j < n && b.charCodeAt(j) !== 0x20 && b.charCodeAt(j) !== 0x09)) break;
     if (j - s > 10) return undefined; // counts are u32
     counts.push(v);
@@ -116,18 +111,7 @@ export function parseRow(b: string, cpus: number): InterruptRow | undefined {
       const name = m[6];
       if (name) {
         row.name = name;
-        const actions: string[] = [];
-        if (name.indexOf(', ') < 0) {
-          // One action (the common case): no split array to build and walk.
-          const t = name.trim();
-          if (t) actions.push(t);
-        } else {
-          for (const a of name.split(', ')) {
-            const t = a.trim();
-            if (t) actions.push(t);
-          }
-        }
-        row.actions = actions;
+        row.actions = name.split(', ').map((a) => a.trim()).filter(Boolean);
       }
     }
   } else if (tail) {

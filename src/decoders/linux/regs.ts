@@ -10,8 +10,6 @@ import { code } from '../util.js';
 
 export interface RegsState {
   regs: Record<string, string>;
-  /** A register was stored in `regs` (cheaper than enumerating it). */
-  stored: boolean;
   pcSymbol?: TraceEntry;
   lrSymbol?: TraceEntry;
   /** Text in parentheses after pstate (`nZCv daif -PAN -UAO ...`). */
@@ -26,11 +24,12 @@ export interface RegsState {
 
 const PAIRS = /(?:^|\s)([a-z][a-z0-9_]{0,8}) ?: (?:\[<)?([0-9a-f]{8,16})(?:>\])?(?=\s|$|\()/g;
 const HEX_ONLY = /^(?:0x)?[0-9a-f]+$/;
+const REG_ROW_START = /^(?:x\d|r\d|sp :|pstate:|pmr|psr:|fp :|ip :)/;
 const FLAGS_LINE = /^Flags: (\S+)\s+IRQs o(n|ff)\s+FIQs o(n|ff)(?:\s+Mode (\S+))?(?:\s+ISA (\S+))?(?:\s+Segment (\S+))?/;
 const CONTROL_PAIRS = /(\w+): ([0-9a-f]{8})/g;
 
 export function newRegs(): RegsState {
-  return { regs: {}, stored: false };
+  return { regs: {} };
 }
 
 /** Every `name : value` pair of a register row; returns whether a register not seen before was added. */
@@ -43,25 +42,8 @@ function pairs(b: string, st: RegsState): boolean {
     // Values are never undefined: an undefined one is a register not seen before.
     if (regs[m[1]] === undefined) added = true;
     regs[m[1]] = m[2];
-    st.stored = true;
   }
   return added;
-}
-
-/** `^(?:x\d|r\d|sp :|pstate:|pmr|psr:|fp :|ip :)`: the lines that hold register pairs. */
-function isRegRow(b: string): boolean {
-  switch (code(b, 0)) {
-    case 0x78: // x
-    case 0x72: { // r
-      const d = code(b, 1);
-      return d >= 0x30 && d <= 0x39;
-    }
-    case 0x73: return b.startsWith('sp :'); // s
-    case 0x70: return b.startsWith('pstate:') || b.startsWith('pmr') || b.startsWith('psr:'); // p
-    case 0x66: return b.startsWith('fp :'); // f
-    case 0x69: return b.startsWith('ip :'); // i
-    default: return false;
-  }
 }
 
 /**
@@ -75,7 +57,6 @@ export function regsLine(b: string, st: RegsState): boolean {
     if (v.startsWith('[<')) { pairs(b, st); return true; }
     const name = b.slice(0, 2);
     st.regs[name] = v;
-    st.stored = true;
     if (!HEX_ONLY.test(v)) {
       const sym = parseSymbol(v);
       if (sym) {
@@ -84,7 +65,7 @@ export function regsLine(b: string, st: RegsState): boolean {
     }
     return true;
   }
-  if (isRegRow(b)) {
+  if (REG_ROW_START.test(b)) {
     const added = pairs(b, st);
     if (b.startsWith('pstate:')) {
       const open = b.indexOf('(');
@@ -143,5 +124,6 @@ export function archOf(st: RegsState): 'arm64' | 'arm' | undefined {
 }
 
 export function hasRegs(st: RegsState): boolean {
-  return st.stored || st.pcIsAt !== undefined;
+  for (const _ in st.regs) return true;
+  return st.pcIsAt !== undefined;
 }

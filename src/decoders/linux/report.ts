@@ -6,7 +6,7 @@ import { MAX_BLOCK_LINES } from '../block.js';
 import type { HeaderType } from './headers.js';
 import type { LLine } from './line.js';
 import { firstNonBlank } from '../util.js';
-import { isArm64Frame, isSavedRegs, isTraceHeader, parseArm32Pair } from './trace.js';
+import { isSavedRegs, isTraceHeader, parseArm32Pair, parseArm64Frame } from './trace.js';
 
 export type ReportType =
   | 'pending-cut' // `cut here` seen, WARNING or kernel BUG not yet
@@ -207,7 +207,7 @@ export class ReportBlock {
     if (isTraceHeader(b)) { this.inTrace = true; this.traceSeen = true; return true; }
     if (this.inTrace) {
       const i = firstNonBlank(b);
-      return isSavedRegs(b, i) || parseArm32Pair(b, i) !== undefined || isArm64Frame(b, i);
+      return isSavedRegs(b, i) || parseArm32Pair(b, i) !== undefined || parseArm64Frame(b, i) !== undefined;
     }
     if ((b.includes(' from ') || b.startsWith('Function entered')) && parseArm32Pair(b)) {
       this.inTrace = true;

@@ -7,7 +7,7 @@
 //   ` callee from caller+0x50/0x5c`, !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
-import { code, firstNonBlank } from '../util.js';
+import { firstNonBlank } from '../util.js';
 
 export interface TraceEntry {
   /** Function name; for `Function entered at` frames (no symbols) the address as printed. */
@@ -66,14 +66,6 @@ export function parseArm64Frame(body: string, i = firstNonBlank(body)): TraceEnt
   return symbolAt(body, i);
 }
 
-/** parseArm64Frame(body, i) !== undefined, without building the entry (the common form is one regex test). */
-export function isArm64Frame(body: string, i: number): boolean {
-  if (i >= body.length) return false;
-  if (body.charCodeAt(i) === 0x5b /* [ */) return parseArm64Frame(body, i) !== undefined;
-  SYM.lastIndex = i;
-  return SYM.test(body);
-}
-
 /** Result of one arm32 backtrace line: the callee and the caller (return address) frames. */
 export interface Arm32Pair {
   callee: TraceEntry;
@@ -109,9 +101,7 @@ export function isSavedRegs(body: string, i = firstNonBlank(body)): boolean {
 
 /** True for a line that opens a trace section: `Call trace:`, `Backtrace:` (arm32 may pr_cont text after it). */
 export function isTraceHeader(body: string): boolean {
-  const c = code(body, 0); // every line of a report is tested: one character rejects almost all
-  if (c === 0x43 /* C */) return body.startsWith('Call trace:') || body.startsWith('Call Trace:');
-  return c === 0x42 /* B */ && body.startsWith('Backtrace:');
+  return body.startsWith('Call trace:') || body.startsWith('Call Trace:') || body.startsWith('Backtrace:');
 }
 
 /**

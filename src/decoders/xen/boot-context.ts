@@ -1,6 +1,6 @@
 // State shared by the sub-decoders of the xen-platform family (one instance per console).
 import type { DecodedEvent } from '../types.js';
-import { isSpace } from '../util.js';
+import { code, HEX16 } from '../util.js';
 
 export class PlatformContext {
   /** GIC version learned from this boot's `GICv2/GICv3 initialization` block. */
@@ -19,22 +19,10 @@ export function lineEvent(kind: string, seq: number, ts: number, data: Record<st
 
 /** `0x` + lowercase hex without leading zeros, from a printed address (`0x00000008000000`, `0000000008000000`). */
 export function normAddr(s: string): string | undefined {
-  // Scanned by hand (trim, optional `0x`, 1 to 16 hex digits): GIC blocks call this for every field.
-  let i = 0;
-  let end = s.length;
-  while (i < end && isSpace(s.charCodeAt(i))) i++;
-  while (end > i && isSpace(s.charCodeAt(end - 1))) end--;
-  if (end - i >= 2 && s.charCodeAt(i) === 0x30 /* 0 */ && (s.charCodeAt(i + 1) | 0x20) === 0x78 /* x */) i += 2;
-  const n = end - i;
-  if (n < 1 || n > 16) return undefined;
-  let lower = true;
-  for (let j = i; j < end; j++) {
-    const c = s.charCodeAt(j);
-    if (c >= 0x41 && c <= 0x46) lower = false; // A-F
-    else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return undefined;
-  }
+  const t = s.trim().replace(/^0x/i, '');
+  if (!HEX16.test(t)) return undefined;
   // What BigInt(t).toString(16) gives, without the BigInt: lowercase, no leading zeros.
-  while (i < end - 1 && s.charCodeAt(i) === 0x30 /* 0 */) i++;
-  const t = s.slice(i, end);
-  return '0x' + (lower ? t : t.toLowerCase());
+  let i = 0;
+  while (i < t.length - 1 && code(t, i) === 0x30 /* 0 */) i++;
+  return '0x' + t.slice(i).toLowerCase();
 }

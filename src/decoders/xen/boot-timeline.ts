@@ -13,7 +13,7 @@ import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { parseXenVersion } from './boot-version.js';
-import { code, isSpace } from '../util.js';
+import { code } from '../util.js';
 
 export interface Milestone {
   name: string;
@@ -53,16 +53,6 @@ const RE_FREED = /^Freed (\d+)kB init memory/;
 const RE_DOM0_MEM = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):/;
 const RE_FIRMWARE_RESET = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
 
-/**
- * `Xen ` right after the leading whitespace, starting within the first 16 characters: what both
- * banner regexes (`^\s*Xen `) need, tested without scanning the rest of a long line.
- */
-function xenWordAtStart(b: string): boolean {
-  let w = 0;
-  while (w < 16 && isSpace(code(b, w))) w++;
-  return w <= 15 && b.startsWith('Xen ', w);
-}
-
 /** Every RE_PROMPT shape has a `#` or `$` (shells) or ` login:` (getty): most lines have none. */
 function mayBePrompt(b: string): boolean {
   for (let i = 0; i < b.length; i++) {
@@ -82,11 +72,7 @@ interface Boot {
   promptArmed: boolean;
   progressed: boolean;
   emitted: boolean;
-  /**
-   * The `xen.boot` event's fields, in the order each was first set (the event keeps that order). A
-   * Map, not an object: keyed stores of ever-changing names onto one object are slow in V8.
-   */
-  fields: Map<string, unknown>;
+  data: Record<string, unknown>;
   milestones: Milestone[];
   names: Set<string>;
   /** Lines left to join onto a wrapped `Xen version` line. */
@@ -179,7 +165,7 @@ export class BootTimeline {
         else if (b.startsWith('*** LOADING DOMU cpus=') && (m = RE_DOMU.exec(b))) {
           this.mark('domu.loading', line, emit, { cpus: Number(m[1]), memoryKB: m[2] });
           const bb = this.boot;
-          if (bb && !bb.emitted) bb.fields.set('domUs', ((bb.fields.get('domUs') as number | undefined) ?? 0) + 1);
+          if (bb && !bb.emitted) bb.data.domUs = ((bb.data.domUs as number) ?? 0) + 1;
         }
         return;
       case 0x46: // F
@@ -214,7 +200,8 @@ export class BootTimeline {
     const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
       if (c === 0x20 && b.startsWith(' __  __') && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
-      if (xenWordAtStart(b)) {
+      // `Xen ` within the first 16 characters (the search stops there: lines can be long).
+      if (b.lastIndexOf('Xen ', 15) >= 0) {
         let m = RE_ONE_LINE.exec(b);
         if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
         m = RE_EFI.exec(b);
@@ -278,23 +265,21 @@ export class BootTimeline {
     } else this.hooks.onNewBoot(emit);
     this.ctx.gicVersion = undefined;
     this.boot = this.newBoot(line, rank);
-    this.boot.fields.set('startSeen', true);
+    this.boot.data.startSeen = true;
   }
 
   private newBoot(line: Pick<TaggedLine, 'seq' | 'ts'>, rank: number): Boot {
-    const fields = new Map<string, unknown>();
-    fields.set('startSeen', false);
     return {
       firstSeq: line.seq, ts: line.ts, rank, maxSeq: line.seq, promptArmed: false, progressed: false, emitted: false,
-      fields, milestones: [], names: new Set(), versionCont: 0, versionText: undefined, versionJoined: false,
+      data: { startSeen: false }, milestones: [], names: new Set(), versionCont: 0, versionText: undefined, versionJoined: false,
       linuxSeq: undefined,
     };
   }
 
   private set(key: string, value: unknown): void {
     const bt = this.boot;
-    if (!bt || bt.emitted || bt.fields.has(key)) return;
-    bt.fields.set(key, value);
+    if (!bt || bt.emitted || bt.data[key] !== undefined) return;
+    bt.data[key] = value;
   }
 
   private version(text: string): void {
@@ -303,17 +288,9 @@ export class BootTimeline {
     const v = parseXenVersion(text);
     if (!v) return;
     if (bt.versionText === undefined) bt.versionText = text;
-    // Every field the line gave (a joined line's values replace the first part's), in the order
-    // parseXenVersion sets them.
-    const f = bt.fields;
-    f.set('version', v.version);
-    if (v.compileBy !== undefined) f.set('compileBy', v.compileBy);
-    if (v.compiler !== undefined) f.set('compiler', v.compiler);
-    if (v.distro !== undefined) f.set('distro', v.distro);
-    if (v.buildInfo !== undefined) f.set('buildInfo', v.buildInfo);
-    if (v.debug !== undefined) f.set('debug', v.debug);
-    if (v.compileDate !== undefined) f.set('compileDate', v.compileDate);
-    const incomplete = v.incomplete === true;
+    // Every field the line gave (a joined line's values replace the first part's).
+    const { incomplete, ...rest } = v;
+    Object.assign(bt.data, rest);
     if (incomplete && bt.versionText === text && bt.versionCont === 0 && !bt.versionJoined) { bt.versionCont = 5; bt.versionJoined = true; }
     if (!incomplete) bt.versionCont = 0;
   }
@@ -350,9 +327,7 @@ export class BootTimeline {
     if (!bt || bt.emitted) return;
     bt.emitted = true;
     lastSeq = Math.max(lastSeq, bt.maxSeq, bt.firstSeq);
-    const data: Record<string, unknown> = {};
-    for (const [k, v] of bt.fields) data[k] = v;
-    data.milestones = bt.milestones;
+    const data: Record<string, unknown> = { ...bt.data, milestones: bt.milestones };
     const ev: DecodedEvent = { kind: 'xen.boot', firstSeq: bt.firstSeq, lastSeq, ts: bt.ts, data };
     if (reason !== undefined) { ev.partial = true; ev.reason = `boot did not reach a prompt (${reason})`; }
     emit(ev);

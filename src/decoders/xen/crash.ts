@@ -417,9 +417,6 @@ export function xenCrashFamily(): Family {
   let curEmit: Emit = () => {};
   const out = (l: Unwrapped): void => process(l, curEmit);
 
-  /** The line handed to dumpLine() by the fast path below (reused: no allocation per line). */
-  const inDump: Unwrapped = { seq: 0, endSeq: 0, ts: 0, body: '', line: undefined as unknown as TaggedLine };
-
   return {
     name: 'xen-crash',
     push(line, emit) {
@@ -432,13 +429,7 @@ export function xenCrashFamily(): Family {
       if (dump !== undefined && panic === undefined && st === 'xen' && !unwrap.holding) {
         const b = line.body;
         if (b.length === 0 || (b.charCodeAt(0) === 0x20 && b.charCodeAt(b.length - 1) !== 0x20)) {
-          const l = inDump;
-          l.seq = line.seq;
-          l.endSeq = line.seq;
-          l.ts = line.ts;
-          l.body = b;
-          l.line = line;
-          dumpLine(dump, l, undefined, emit, 0);
+          dumpLine(dump, { seq: line.seq, endSeq: line.seq, ts: line.ts, body: b, line }, undefined, emit, 0);
           return;
         }
       }

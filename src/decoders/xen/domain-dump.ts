@@ -276,12 +276,7 @@ export class DomainDumpParser {
     const l = this.lr;
     if (!l) return;
     this.lr = undefined;
-    let gic = this.ctx.gicVersion;
-    if (gic === undefined) {
-      const raws: string[] = [];
-      for (const r of l.raws) raws.push(r.raw);
-      gic = guessLrVersion(raws);
-    }
+    const gic = this.ctx.gicVersion ?? guessLrVersion(l.raws.map((r) => r.raw));
     const lrs: LrEntry[] = [];
     for (const r of l.raws) {
       const e = decodeLr(gic, r.index, r.raw, r.live);
