@@ -59,16 +59,6 @@ function mayOpen(line: TaggedLine): boolean {
 export function linuxFamily(): Family {
   const ctxs = new Map<string, Ctx>();
   const lastCtx = new Map<string, Ctx>(); // per stream key: the context of its last timestamped line
-  // One entry known to be in lastCtx (the last one set): consecutive lines of one stream and context
-  // then cost no Map operation. Kept exact wherever lastCtx changes (set, evicted, cleared).
-  let knownSk: string | null = null;
-  let knownCtx: Ctx | null = null;
-  function setLastCtx(sk: string, c: Ctx): void {
-    if (knownSk === sk && knownCtx === c) return;
-    lastCtx.set(sk, c);
-    knownSk = sk;
-    knownCtx = c;
-  }
   const tables = new Map<string, InterruptsTable>();
   const held = new Map<string, Held>(); // per stream key
   // Reports whose end marker was seen, per stream key: in a timestamped log they are emitted at the
@@ -82,33 +72,23 @@ export function linuxFamily(): Family {
   }
   let emitFn: Emit = () => {};
 
-  // The most recently used context: the last entry of `ctxs` (consecutive lines mostly share one).
-  let mru: Ctx | null = null;
-
   function ctxFor(sk: string, caller: string | undefined): Ctx {
     const key = caller ? `${sk}/${caller}` : sk;
-    if (mru !== null && mru.key === key) return mru; // already last in recency order
     let c = ctxs.get(key);
     if (c) {
       ctxs.delete(key); // keep Map order = recency
       ctxs.set(key, c);
-      mru = c;
       return c;
     }
     c = { key, report: null, banner: null, lastOwner: null, lastLine: null, lastOpened: false };
     ctxs.set(key, c);
-    mru = c;
     if (ctxs.size > MAX_CONTEXTS) {
       for (const [k, old] of ctxs) {
         if (old === c) continue;
         closeReport(old, 'too many interleaved contexts', true);
         closeBanner(old);
         ctxs.delete(k);
-        for (const [sk2, lc] of lastCtx) {
-          if (lc !== old) continue;
-          lastCtx.delete(sk2);
-          if (sk2 === knownSk) { knownSk = null; knownCtx = null; }
-        }
+        for (const [sk2, lc] of lastCtx) if (lc === old) lastCtx.delete(sk2);
         break;
       }
     }
@@ -247,8 +227,8 @@ export function linuxFamily(): Family {
     }
 
     const c = ctxFor(sk, l.caller);
-    if (l.time !== undefined) setLastCtx(sk, c);
-    else if (knownSk !== sk && !lastCtx.has(sk)) setLastCtx(sk, c);
+    if (l.time !== undefined) lastCtx.set(sk, c);
+    else if (!lastCtx.has(sk)) lastCtx.set(sk, c);
     c.lastLine = l;
     c.lastOpened = false;
     c.lastOwner = null;
@@ -400,10 +380,7 @@ export function linuxFamily(): Family {
       }
       for (const sk of [...tables.keys()]) closeTable(sk, reason);
       ctxs.clear();
-      mru = null;
       lastCtx.clear();
-      knownSk = null;
-      knownCtx = null;
       active.clear();
     },
   };
