@@ -43,8 +43,7 @@ export function hexHalves(s: string): [hi: number, lo: number] | undefined {
   let hi = 0;
   let lo = 0;
   for (let k = i; k < n; k++) {
-    const c = s.charCodeAt(k);
-    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    const d = hexDigitValue(s.charCodeAt(k));
     if (d < 0) return undefined;
     if (k < split) hi = hi * 16 + d;
     else lo = lo * 16 + d;
@@ -57,9 +56,14 @@ export function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+/** The value of a hex digit (either case), or -1. */
+export function hexDigitValue(c: number): number {
+  return c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+}
+
 /** Hex digit, either case. */
 export function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+  return hexDigitValue(c) >= 0;
 }
 
 /** Regex `\w` (ASCII letters, digits, `_`). */
