@@ -1,7 +1,7 @@
 // One-line formats of Xen ARM crashes and traps (xen-console-reference §2): what starts a crash
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
-import { CALL_TRACE, isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
+import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
 import { code, isDigit } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
@@ -41,59 +41,20 @@ const HWDOM = /^Hardware Dom(\d+) (halted|crashed|shutdown)(?: \(unknown reason 
 const HWDOM_SOFT_RESET = /^Hardware domain (\d+) did unsupported soft reset, rebooting\.\s*$/;
 const PANIC_CPU = /^Panic on CPU (\d+):\s*$/;
 
-/**
- * Whether a line may be a gdprintk one (`arch/arm/traps.c:1983:d0v0 ...`) as splitGuestPrefix()
- * reads it: a first `.c:` in the first 80 characters that ends the leading run of path characters
- * ([\w./-], which the GDPRINTK regex requires; `:` is not one of them, so the first `.c:` of such
- * a line is where the run stops). Reads at most the first 82 characters, by hand, instead of
- * searching the whole line for `.c:`.
- */
-function isGdprintk(body: string): boolean {
-  const n = body.length < 82 ? body.length : 82;
-  let i = 0;
-  for (; i < n; i++) {
-    const c = body.charCodeAt(i);
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x2d && c <= 0x39 /* - . / 0-9 */) || c === 0x5f)) break;
-  }
-  // body[i] is the first non-path character: `:` right after `.c`, the `.` at 1..79.
-  return i >= 3 && i < n && i - 2 < 80 && body.charCodeAt(i) === 0x3a && body.charCodeAt(i - 1) === 0x63 && body.charCodeAt(i - 2) === 0x2e;
-}
+/** The literal starts of the crash lines classify() recognises, but for `Xen version ` (a new boot). */
+const CRASH_STARTS = String.raw`\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at|WARN at)|Assertion '|CPU|Data Abort Trap|Domain |Instruction Abort Trap|Hypervisor Trap\.|Hardware [Dd]om|Bad mode in |Panic on CPU |domain_crash called from `;
 
 /**
  * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
  * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
- * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or
- * an orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). It runs on every
- * Xen line: a switch on the first character and a few startsWith, no regex. It may say yes to a
- * line that then matches nothing (it only spares the work of looking), never no to one that matters.
+ * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or an
+ * orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). One regex rejects most
+ * Xen lines before any allocation; it may say yes to a line that then matches nothing.
  */
+const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z][\s\S]{0,78}?\.c:)`);
+
 export function mayMatter(body: string): boolean {
-  const c = code(body, 0);
-  if (c >= 0x61 && c <= 0x7a) { // a-z
-    // gprintk `d0v0`, multicall `d0v0: multicall`, `domain_crash called from`, or gdprintk.
-    if (c === 0x64 /* d */ && (isDigit(code(body, 1)) || body.startsWith('domain_crash called from '))) return true;
-    return isGdprintk(body);
-  }
-  switch (c) {
-    case 0x2a: return body.startsWith('*** Dumping ') || body.startsWith(PANIC_STARS); // *
-    case 0x2d: return isBannerStart(body); // -
-    case 0x58: // X
-      return body.startsWith('Xen BUG at') || body.startsWith('Xen WARN at') || body.startsWith(CALL_TRACE) ||
-        body.startsWith('Xen stack trace from sp=');
-    case 0x41: return body.startsWith("Assertion '"); // A
-    case 0x43: { // C: `CPU:` (orphan dump line) or `CPU<n>: Unexpected Trap: `
-      if (!body.startsWith('CPU')) return false;
-      const c3 = code(body, 3);
-      return c3 === 0x3a || (isDigit(c3) && body.includes('Unexpected Trap'));
-    }
-    case 0x44: // D
-      return body.startsWith('Data Abort Trap') || (body.startsWith('Domain ') && isDigit(code(body, 7)));
-    case 0x49: return body.startsWith('Instruction Abort Trap'); // I
-    case 0x48: return body.startsWith('Hypervisor Trap.') || body.startsWith('Hardware Dom') || body.startsWith('Hardware dom'); // H
-    case 0x42: return body.startsWith('Bad mode in '); // B
-    case 0x50: return body.startsWith('Panic on CPU '); // P
-    default: return false;
-  }
+  return MAY_MATTER.test(body);
 }
 
 /**
