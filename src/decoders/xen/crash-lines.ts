@@ -2,7 +2,7 @@
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
 import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
-import { code, isDigit } from '../util.js';
+import { code } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
 
@@ -204,7 +204,7 @@ export interface GuestTrap {
   [k: string]: unknown;
 }
 
-const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+const GPRINTK = /^d(\d+)v(\d+):? (.*)$/;
 const GDPRINTK = /^([\w./-]+\.c):(\d+):d(\d+)v(\d+):? (.*)$/;
 const STAGE2 = /^HSR=(0x[0-9a-fA-F]+|0) pc=(0x[0-9a-fA-F]+|0) gva=(0x[0-9a-fA-F]+|0) gpa=(0x[0-9a-fA-F]+|0)\s*$/;
 const UNSUPPORTED_FSC = /^Unsupported FSC: HSR=(0x[0-9a-fA-F]+|0) DFSC=(0x[0-9a-fA-F]+|0)\s*$/;
@@ -229,35 +229,14 @@ export function isAccessDesc(p: GuestPrefixed): boolean {
   return ACCESS_DESC.test(p.rest);
 }
 
-/**
- * `d<domain>v<vcpu>: ` or `d<domain>v<vcpu> ` and the rest of the line, read by hand: the same as
- * /^d(\d+)v(\d+):? (.*)$/ (whose `.` stops at a line terminator), without a match array per line.
- */
-function gprintkPrefix(body: string): GuestPrefixed | undefined {
-  const n = body.length;
-  let i = 1;
-  while (i < n && isDigit(body.charCodeAt(i))) i++;
-  const d1 = i;
-  if (d1 === 1 || i >= n || body.charCodeAt(i) !== 0x76 /* v */) return undefined;
-  const v0 = ++i;
-  while (i < n && isDigit(body.charCodeAt(i))) i++;
-  const v1 = i;
-  if (v1 === v0) return undefined;
-  if (code(body, i) === 0x3a /* : */) i++;
-  if (code(body, i) !== 0x20) return undefined;
-  const rest = body.slice(i + 1);
-  if (LINE_TERMINATOR.test(rest)) return undefined;
-  return { domain: Number(body.slice(1, d1)), vcpu: Number(body.slice(v0, v1)), rest };
-}
-
 /** Split a gprintk (`d0v0 `) or gdprintk (`arch/arm/traps.c:1983:d0v0 `) prefix. */
 export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
   const c = code(body, 0);
   // Cheap gate: gprintk lines start with `d<N>v<M>`, gdprintk lines with a path to a .c file.
   if (c < 0x61 || c > 0x7a) return undefined;
   if (c === 0x64 /* d */) {
-    const p = gprintkPrefix(body);
-    if (p) return p;
+    const m = GPRINTK.exec(body);
+    if (m) return { domain: Number(m[1]), vcpu: Number(m[2]), rest: m[3] };
   }
   const at = body.indexOf('.c:');
   if (at > 0 && at < 80) {
