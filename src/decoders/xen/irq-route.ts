@@ -1,7 +1,7 @@
 // IRQ routing messages (xen-console-reference §3.4): routing is silent on success, so these lines
 // are the only trace of an interrupt Xen refused to give a domain (or kept for itself), plus the
 // event-channel PPI it allocated. Each line gives one `xen.irq.route` event.
-import { code, isSpace } from '../util.js';
+import { code } from '../util.js';
 
 export interface IrqRouteData {
   what: 'used-by-xen' | 'used-by-domain' | 'in-use' | 'not-routable' | 'not-configured' | 'virq-too-high' |
@@ -46,34 +46,11 @@ const RULES: Rule[] = [
  */
 const RULE_FIRST = RULES.map(([re]) => (/^\^[A-Za-z]/.test(re.source) ? re.source.charCodeAt(1) : -1));
 
-/**
- * Every line a rule can match starts like one of the rules' literal starts, or is `<device>: IRQ`
- * after a first word. A first-character switch and `startsWith` reject almost every line in a few
- * ns (most Xen lines reaching here are indented register-dump rows: only `  - IRQ: ` can match).
- */
-function irqStart(b: string): boolean {
-  switch (code(b, 0)) {
-    case 0x20: return code(b, 2) === 0x2d /* - */ && b.startsWith('  - IRQ: '); // dt_dprintk (CONFIG_DEVICE_TREE_DEBUG)
-    case 0x49: if (b.startsWith('IRQ ')) return true; break; // I
-    case 0x45: if (b.startsWith('ERROR: IRQ ')) return true; break; // E
-    case 0x74: if (b.startsWith('the IRQ') || b.startsWith('the vIRQ ')) return true; break; // t
-    case 0x69: if (b.startsWith('invalid vIRQ ') || b.startsWith('irq ')) return true; break; // i
-    case 0x55: if (b.startsWith('Unable to ') || b.startsWith('Unknown ')) return true; break; // U
-    case 0x54: if (b.startsWith('Trying to free ')) return true; break; // T
-    case 0x75: if (b.startsWith('unexpected IRQ ')) return true; break; // u
-    case 0x41: if (b.startsWith('Allocating PPI ')) return true; break; // A
-    case 0x64: break; // d: only `dN: IRQ ...`
-    default: return false;
-  }
-  // The only other rules: `<device>: IRQ%u is not a SPI`, `d%d: IRQ %u is already assigned ...`,
-  // i.e. `: IRQ` right after the first word (the first whitespace is that space).
-  let w = 1;
-  while (w < b.length && !isSpace(b.charCodeAt(w))) w++;
-  return w >= 2 && code(b, w - 1) === 0x3a /* : */ && code(b, w) === 0x20 && b.startsWith('IRQ', w + 1);
-}
+/** All the rules as one regex: most lines are rejected by this single test. */
+const ANY_RULE = new RegExp(RULES.map(([re]) => `(?:${re.source})`).join('|'));
 
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
-  if (!irqStart(body)) return undefined;
+  if (!ANY_RULE.test(body)) return undefined;
   if (!/irq/i.test(body) && !body.includes('PPI')) return undefined;
   const c = code(body, 0);
   for (let i = 0; i < RULES.length; i++) {
