@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SegmentLog } from './segments.js';
-import { PendingEvents } from './pending-events.js';
+import { PendingEvents, type EventRow } from './pending-events.js';
 import { F_CONT, F_CUT, F_PARTIAL, PendingLines, flagsOf, packBlocks, unpackBlock, type BlockLine, type BlockRow } from './line-blocks.js';
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
@@ -264,7 +264,8 @@ export class ConsoleStore {
   /** Queue an event (decoded, status or audit); returns its id, known at once. */
   appendEvent(ev: ConsoleEvent): StoredEvent {
     const stored = { ...ev, id: this.nextEventId++ } as StoredEvent;
-    const row = { id: stored.id, kind: ev.kind, firstSeq: ev.firstSeq, lastSeq: ev.lastSeq, ts: ev.ts, ...(ev.kind === 'boot.start' ? { boot: { trigger: String(ev.data.trigger ?? ''), text: String(ev.data.text ?? '') } } : {}) };
+    const row: Omit<EventRow, 'off' | 'len'> = { id: stored.id, kind: ev.kind, firstSeq: ev.firstSeq, lastSeq: ev.lastSeq, ts: ev.ts };
+    if (ev.kind === 'boot.start') row.boot = { trigger: String(ev.data.trigger ?? ''), text: String(ev.data.text ?? '') };
     this.pendEvents.push(row, JSON.stringify(stored), this.evEnd);
     return stored;
   }

@@ -54,7 +54,7 @@ const RE_DOM0_MEM = /^Allocating 1:1 mappings totalling (\d+)MB for (?:dom0|d0):
 const RE_FIRMWARE_RESET = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
 
 /** Every RE_PROMPT shape has a `#` or `$` (shells) or ` login:` (getty): most lines have none. */
-function mayBePrompt(b: string): boolean {
+function hasPromptMark(b: string): boolean {
   for (let i = 0; i < b.length; i++) {
     const c = b.charCodeAt(i);
     if (c === 0x23 /* # */ || c === 0x24 /* $ */) return true;
@@ -223,7 +223,7 @@ export class BootTimeline {
       }
     }
     if ((c === 0x52 /* R */ || c === 0x46 /* F */) && RE_USERSPACE.test(b)) { this.mark('dom0.userspace', line, emit); return; }
-    if (cur.promptArmed && line.time === undefined && mayBePrompt(b) && RE_PROMPT.test(b)) {
+    if (cur.promptArmed && line.time === undefined && hasPromptMark(b) && RE_PROMPT.test(b)) {
       this.mark('prompt', line, emit, { text: b.trim().slice(0, 80) });
       this.close(emit, undefined, line.seq);
     }

@@ -347,8 +347,7 @@ export class Dump {
       const e = decodeEsr(esr, arm32Xen);
       if (e) d.esr = e;
     }
-    // The fields that are set, in the event's key order, written out (named stores: a loop over
-    // key names would make every store and load a generic keyed one).
+    // The fields that are set, in the event's key order.
     const out = {} as RegsData;
     for (const k of KEY_ORDER) if (d[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = d[k];
     return out;
