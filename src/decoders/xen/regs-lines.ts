@@ -56,15 +56,6 @@ export const pairNames: string[] = [];
 export const pairValues: string[] = [];
 
 /**
- * Register names seen so far, by a hash of their characters: a dump names the same few dozen
- * registers again and again, so a name is read from the table instead of sliced out of every line
- * (no short-string copy, and the object key is the same string each time). A slot holds the last
- * name that hashed to it; a collision only costs a slice.
- */
-const NAME_SLOTS = 512;
-const names: string[] = new Array<string>(NAME_SLOTS).fill('');
-
-/**
  * Read the `NAME: hex` pairs of a register line, t[start, end) trimmed, into pairNames/pairValues;
  * returns their count, or -1 when the line is not a pairs line (the arrays then hold garbage).
  */
@@ -76,11 +67,9 @@ export function scanPairs(t: string, start: number, n: number): number {
     let c = t.charCodeAt(i);
     if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return -1;
     const n0 = i++;
-    let h = c;
     for (; i < n; i++) {
       c = t.charCodeAt(i);
       if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f)) break;
-      h = (h * 31 + c) | 0;
     }
     if (i >= n || c !== 0x3a /* : */) return -1;
     const n1 = i++;
@@ -92,11 +81,7 @@ export function scanPairs(t: string, start: number, n: number): number {
       if (!isHexDigit(c)) break;
     }
     if (i === v0) return -1;
-    const len = n1 - n0;
-    const slot = (h ^ len) & (NAME_SLOTS - 1);
-    let name = names[slot];
-    if (name.length !== len || !t.startsWith(name, n0)) names[slot] = name = t.slice(n0, n1);
-    pairNames[count] = name;
+    pairNames[count] = t.slice(n0, n1);
     pairValues[count] = t.slice(v0, i);
     count++;
     if (i === n) return count;
