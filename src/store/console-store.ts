@@ -80,6 +80,9 @@ export interface Recovered {
 }
 
 
+/** Event index rows per multi-row INSERT. */
+const EVENT_ROWS = 32;
+
 export class ConsoleStore {
   readonly console: string;
   private readonly db: Database.Database;
@@ -91,6 +94,8 @@ export class ConsoleStore {
   private readonly pendEvents = new PendingEvents();
   private pendChunks: Array<{ off: number; ts: number; len: number }> = [];
   private pendRaw: Buffer[] = [];
+  /** Parameters of one multi-row events INSERT (reused). */
+  private readonly eventArgs: Array<string | number> = new Array(EVENT_ROWS * 7);
   private rawEnd: number;
   private nextSeqValue: number;
   private lastFsync = 0;
@@ -158,6 +163,9 @@ export class ConsoleStore {
       blockAt: db.prepare('SELECT * FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1'),
       blockAfter: db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT 1'),
       event: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // EVENT_ROWS rows per statement: a busy console queues thousands of events per flush, and
+      // one call per row costs a third more than the rows themselves.
+      events: db.prepare(`INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES ${Array(EVENT_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       boot: db.prepare('INSERT INTO boots (first_seq, ts, trigger, text) VALUES (?, ?, ?, ?)'),
       meta: db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
     };
@@ -216,10 +224,20 @@ export class ConsoleStore {
     this.evlog.append(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     this.evEnd += data.byteLength;
     const s = this.stmt;
-    for (const r of pend.rows) {
-      s.event.run(r.id, r.kind, r.firstSeq, r.lastSeq, r.ts, r.off, r.len);
-      if (r.boot) s.boot.run(r.firstSeq, r.ts, r.boot.trigger, r.boot.text);
+    const rows = pend.rows;
+    let i = 0;
+    for (const args = this.eventArgs; i + EVENT_ROWS <= rows.length; i += EVENT_ROWS) {
+      for (let k = 0, a = 0; k < EVENT_ROWS; k++) {
+        const r = rows[i + k];
+        args[a++] = r.id; args[a++] = r.kind; args[a++] = r.firstSeq; args[a++] = r.lastSeq; args[a++] = r.ts; args[a++] = r.off; args[a++] = r.len;
+      }
+      s.events.run(args);
     }
+    for (; i < rows.length; i++) {
+      const r = rows[i];
+      s.event.run(r.id, r.kind, r.firstSeq, r.lastSeq, r.ts, r.off, r.len);
+    }
+    for (const r of rows) if (r.boot) s.boot.run(r.firstSeq, r.ts, r.boot.trigger, r.boot.text);
     pend.clear();
   }
 
@@ -261,9 +279,13 @@ export class ConsoleStore {
     if (line.seq >= this.nextSeqValue) this.nextSeqValue = line.seq + 1;
   }
 
-  /** Queue an event (decoded, status or audit); returns its id, known at once. */
+  /** Queue an event (decoded, status or audit): it becomes the stored event, its id set at once. */
   appendEvent(ev: ConsoleEvent): StoredEvent {
-    const stored = { ...ev, id: this.nextEventId++ } as StoredEvent;
+    // The id is set on the event itself (it becomes the stored event): no copy. A spread copy cost
+    // 15 % more than the JSON itself over the fixtures' events, and on a busy console the event
+    // JSON is about as large as the input (850 KB per MB of the fixtures).
+    const stored = ev as StoredEvent;
+    stored.id = this.nextEventId++;
     const row: Omit<EventRow, 'off' | 'len'> = { id: stored.id, kind: ev.kind, firstSeq: ev.firstSeq, lastSeq: ev.lastSeq, ts: ev.ts };
     if (ev.kind === 'boot.start') row.boot = { trigger: String(ev.data.trigger ?? ''), text: String(ev.data.text ?? '') };
     this.pendEvents.push(row, JSON.stringify(stored), this.evEnd);
@@ -281,7 +303,7 @@ export class ConsoleStore {
     if (this.pendRaw.length === 0 && this.pendLines.length === 0 && this.pendEvents.length === 0) return;
     const wroteRaw = this.pendRaw.length > 0;
     if (wroteRaw) {
-      this.seg.append(this.pendRaw.length === 1 ? this.pendRaw[0] : Buffer.concat(this.pendRaw));
+      this.seg.append(this.pendRaw);
       this.pendRaw = [];
     }
     const chunks = this.pendChunks;

@@ -1,6 +1,6 @@
 // Append-only raw segment files: every received byte, byte-exact, in files named by the stream
 // offset of their first byte (`0000000000000000.seg`). Only this module touches them.
-import { closeSync, fsync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import path from 'node:path';
 
 interface Segment { start: number; size: number; file: string }
@@ -70,9 +70,14 @@ export class SegmentLog {
     closeSync(openSync(this.segments.at(-1)!.file, 'a'));
   }
 
-  append(buf: Buffer): void {
-    let off = 0;
-    while (off < buf.length) {
+  /**
+   * Append bytes: one buffer or the chunks queued since the last flush, written with one writev per
+   * segment (no copy into one buffer first). A chunk that crosses a segment's end is split there.
+   */
+  append(data: Buffer | readonly Buffer[]): void {
+    const bufs: Buffer[] = Array.isArray(data) ? data.slice() : [data as Buffer];
+    let i = 0;
+    while (i < bufs.length) {
       let last = this.segments.at(-1);
       if (!last || last.size >= this.segmentBytes) {
         this.closeFd();
@@ -81,11 +86,19 @@ export class SegmentLog {
         this.segments.push(last);
       }
       if (this.fd < 0) this.fd = openSync(last.file, 'a');
-      const n = Math.min(buf.length - off, this.segmentBytes - last.size);
-      let w = 0;
-      while (w < n) w += writeSync(this.fd, buf, off + w, n - w);
+      // The chunks that fit in this segment; the one that crosses its end is split.
+      const room = this.segmentBytes - last.size;
+      const batch: Buffer[] = [];
+      let n = 0;
+      while (i < bufs.length && n < room) {
+        const b = bufs[i];
+        if (n + b.length <= room) { batch.push(b); n += b.length; i++; continue; }
+        batch.push(b.subarray(0, room - n));
+        bufs[i] = b.subarray(room - n);
+        n = room;
+      }
+      writeAll(this.fd, batch, n);
       last.size += n;
-      off += n;
       this.dirty = true;
     }
   }
@@ -161,4 +174,18 @@ export class SegmentLog {
 
 function name(offset: number): string {
   return offset.toString(16).padStart(16, '0') + '.seg';
+}
+
+/** Write `total` bytes of `bufs` at the end of `fd`, resuming after a short write. */
+function writeAll(fd: number, bufs: Buffer[], total: number): void {
+  if (total === 0) return;
+  let w = bufs.length === 1 ? writeSync(fd, bufs[0]) : writevSync(fd, bufs);
+  if (w >= total) return;
+  // A short write (a full disk, a signal): the rest, buffer by buffer.
+  for (const b of bufs) {
+    if (w >= b.length) { w -= b.length; continue; }
+    let off = w;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    w = 0;
+  }
 }

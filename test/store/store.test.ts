@@ -287,6 +287,24 @@ describe('line blocks', () => {
 });
 
 describe('event log', () => {
+  it('indexes every column of a flush of many events (rows inserted several per statement)', () => {
+    const s = new ConsoleStore(tmp(), 'c', OPTS);
+    ingest(s, Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(''));
+    // 75 events in one flush: two full multi-row statements and a remainder, a boot among them.
+    for (let i = 0; i < 75; i++) {
+      if (i === 40) s.appendEvent({ kind: 'boot.start', console: 'c', firstSeq: 41, lastSeq: 41, ts: 40, data: { trigger: 'xen', text: 'Xen version' } });
+      else s.appendEvent({ kind: i % 2 ? 'xen.odd' : 'xen.even', console: 'c', firstSeq: i + 1, lastSeq: i + 1, ts: i, data: { i } });
+    }
+    s.flush();
+    const odd = s.events({ kind: ['xen.odd'], limit: 1000 });
+    expect(odd.map((e) => [e.id, e.firstSeq, e.lastSeq, e.ts, e.data.i])).toEqual(
+      Array.from({ length: 37 }, (_, k) => 2 * k + 1).map((i) => [i + 1, i + 1, i + 1, i, i]));
+    expect(s.events({ from: 30, to: 33 }).map((e) => e.kind)).toEqual(['xen.odd', 'xen.even', 'xen.odd', 'xen.even']);
+    expect(s.events({ boot: 1 }).map((e) => e.id)).toEqual(Array.from({ length: 35 }, (_, k) => 41 + k));
+    expect(s.boots().map((b) => [b.firstSeq, b.trigger])).toEqual([[1, 'start of log'], [41, 'xen']]);
+    s.close();
+  });
+
   it('keeps events across a restart and cuts event JSON that was never indexed', () => {
     const dir = tmp();
     const s1 = new ConsoleStore(dir, 'c', OPTS);
