@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TestServer } from '../helpers/sockets.js';
 import { sleep, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import fc from 'fast-check';
-import { mayBePrompt, SHELL_PROMPT } from '../../src/diagnose/analyze-context.js';
+import { isXenOrGuestLine, mayBePrompt, SHELL_PROMPT } from '../../src/diagnose/analyze-context.js';
 
 let t: TestDaemon | undefined;
 let srv: TestServer | undefined;
@@ -54,5 +54,22 @@ describe('prompt gate', () => {
     );
     expect(mayBePrompt('/ # ')).toBe(true);
     expect(mayBePrompt('(XEN) Xen version 4.17')).toBe(false);
+  });
+});
+
+describe('Xen or guest line', () => {
+  it('isXenOrGuestLine is the prefix pattern /^\\((?:XEN|d\\d+)\\)/', () => {
+    const pattern = /^\((?:XEN|d\d+)\)/;
+    const head = fc.constantFrom('(', '(X', '(XEN', '(XEN)', '(XEN) ', '(d', '(d1', '(d1)', '(d12) ', '(d)', '(dx)', '(D1)', ' (XEN)', '(d0001)', '');
+    fc.assert(
+      fc.property(head, fc.string({ maxLength: 8 }), (h, rest) => {
+        expect(isXenOrGuestLine(h + rest)).toBe(pattern.test(h + rest));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(isXenOrGuestLine('(XEN) Xen version 4.17')).toBe(true);
+    expect(isXenOrGuestLine('(d2) [    1.000000] Booting Linux')).toBe(true);
+    expect(isXenOrGuestLine('(d) x')).toBe(false);
+    expect(isXenOrGuestLine('/ # (XEN) glued')).toBe(false);
   });
 });
