@@ -144,6 +144,31 @@ describe('xen.gic.init (§3.1, §3.2)', () => {
     ].join('\n'));
     expect(of(evs, 'xen.gic.init')[0]).toMatchObject({ firstSeq: 3, lastSeq: 12, data: { its: ['0x8080000'], espiLines: 32 } });
   });
+  it('garbled gic_*= values (wrong baud rate, line noise) go to warnings, never into the typed fields', () => {
+    const evs = decode([
+      '(XEN) GICv2m extension register frame:',
+      '(XEN)         gic_v2m_addr=0x00000008020000',
+      '(XEN)         gic_v2m_size=0x00000000001000',
+      '(XEN)         gic_v2m_spi_base=8x',
+      '(XEN)         gic_v2m_num_spis=32',
+      '(XEN) GICv2 initialization:',
+      '(XEN)         gic_dist_addr=0x0000000800\u00e90000',
+      '(XEN)         gic_cpu_addr=0x00000008010000',
+      '(XEN)         gic_hyp_addr=',
+      '(XEN)         gic_vcpu_addr=0x0000000804000x',
+      '(XEN)         gic_maintenance_irq=2-5',
+      '(XEN) GICv2: 288 lines, 2 cpus (IID 0000043b).',
+    ].join('\n'));
+    const [gic] = of(evs, 'xen.gic.init');
+    expect(gic.data).toMatchObject({ version: 2, cpu: '0x8010000', lines: 288, v2m: [{ addr: '0x8020000', size: '0x1000', numSpis: 32 }] });
+    for (const k of ['dist', 'hyp', 'vcpu', 'maintenanceIrq']) expect(gic.data).not.toHaveProperty(k);
+    expect((gic.data.v2m as object[])[0]).not.toHaveProperty('spiBase');
+    expect(gic.data.warnings).toEqual([
+      'gic_dist_addr=0x0000000800\u00e90000 (not understood)', 'gic_hyp_addr= (not understood)',
+      'gic_vcpu_addr=0x0000000804000x (not understood)', 'gic_maintenance_irq=2-5 (not understood)',
+    ]);
+    expect([...Value.Errors(xenPlatformKinds['xen.gic.init'], gic.data)]).toEqual([]);
+  });
   it('a block cut before its summary is partial', () => {
     const evs = decode(lines('qemu-debug/xen417-debug-gic3.log', 1, 35));
     expect(of(evs, 'xen.gic.init')).toMatchObject([{ firstSeq: 31, partial: true }]);

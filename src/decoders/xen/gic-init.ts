@@ -27,7 +27,23 @@ const RE_LPIS = /^GICv3: using at most (\d+) LPIs on the host/;
 const RE_ESPI = /^GICv3: (\d+) eSPI lines/;
 const RE_WARNING = /^GICv[23]: /;
 const RE_V2M_MSG = /Mapping v2m|Creating v2m/;
-const RE_HEX_PREFIX = /^0x/i;
+const RE_INT = /^(?:0x[0-9a-f]+|\d+)$/i;
+
+/** The `gic_*=` fields of the block and their keys in the event. */
+const GIC_FIELDS: Record<string, string | undefined> = {
+  gic_dist_addr: 'dist',
+  gic_cpu_addr: 'cpu',
+  gic_hyp_addr: 'hyp',
+  gic_vcpu_addr: 'vcpu',
+  gic_maintenance_irq: 'maintenanceIrq',
+  gic_rdist_stride: 'rdistStride',
+  gic_rdist_regions: 'rdistRegions',
+};
+
+/** A decimal or `0x` hex integer as Xen prints it, or undefined for anything else. */
+function intOf(value: string): number | undefined {
+  return RE_INT.test(value) ? Number(value) : undefined;
+}
 
 interface Open {
   version: 2 | 3;
@@ -216,26 +232,34 @@ export class GicInitParser {
     if (line.seq > o.lastSeq) o.lastSeq = line.seq;
   }
 
+  /**
+   * One `gic_*=value` line. A value that is not what Xen prints there (an address, a number) goes
+   * into `warnings` as printed instead of into the field: a garbled line never puts a non-address
+   * in an address field or NaN (null in JSON) in a number.
+   */
   private field(o: Open, name: string, value: string): void {
     const d = o.data;
-    switch (name) {
-      case 'gic_dist_addr': d.dist = normAddr(value) ?? value; break;
-      case 'gic_cpu_addr': d.cpu = normAddr(value) ?? value; break;
-      case 'gic_hyp_addr': d.hyp = normAddr(value) ?? value; break;
-      case 'gic_vcpu_addr': d.vcpu = normAddr(value) ?? value; break;
-      case 'gic_maintenance_irq': d.maintenanceIrq = Number(value); break;
-      case 'gic_rdist_stride': d.rdistStride = RE_HEX_PREFIX.test(value) ? parseInt(value, 16) : Number(value); break;
-      case 'gic_rdist_regions': d.rdistRegions = Number(value); break;
-      default: break;
+    const key = GIC_FIELDS[name];
+    if (!key) return;
+    const v = key === 'rdistStride' || key === 'maintenanceIrq' || key === 'rdistRegions' ? intOf(value) : normAddr(value);
+    if (v !== undefined) d[key] = v;
+    else {
+      const w = (d.warnings as string[]) ?? [];
+      if (w.length < 32) w.push(`${name}=${value} (not understood)`);
+      d.warnings = w;
     }
   }
 
   private v2mField(name: string, value: string): void {
     const f = this.v2mOpen!;
-    if (name === 'gic_v2m_addr') f.addr = normAddr(value) ?? value;
-    else if (name === 'gic_v2m_size') f.size = normAddr(value) ?? value;
-    else if (name === 'gic_v2m_spi_base') f.spiBase = Number(value);
-    else if (name === 'gic_v2m_num_spis') f.numSpis = Number(value);
+    let v: string | number | undefined;
+    let key: string;
+    if (name === 'gic_v2m_addr') { key = 'addr'; v = normAddr(value); }
+    else if (name === 'gic_v2m_size') { key = 'size'; v = normAddr(value); }
+    else if (name === 'gic_v2m_spi_base') { key = 'spiBase'; v = intOf(value); }
+    else if (name === 'gic_v2m_num_spis') { key = 'numSpis'; v = intOf(value); }
+    else return;
+    if (v !== undefined) f[key] = v;
   }
 
   private close(emit: Emit, partial?: string): void {

@@ -75,7 +75,7 @@ const GicInitSchema = Type.Object(
     its: Opt(Type.Array(Type.String(), { description: 'GICv3 ITS bases' })),
     maxLpis: Opt(Int('GICv3 LPIs usable on the host')),
     espiLines: Opt(Int('GICv3 eSPI lines (master)')),
-    warnings: Opt(Type.Array(Type.String(), { description: 'Driver warnings printed inside the block' })),
+    warnings: Opt(Type.Array(Type.String(), { description: 'Driver warnings printed inside the block; gic_*= values that are not an address or number, as printed' })),
   },
   { ...open, description: 'GIC driver initialisation block (§3.1, §3.2)' },
 );
