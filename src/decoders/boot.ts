@@ -1,7 +1,8 @@
 // Boot boundaries: emits `boot.start` when a banner shows that the board (re)started.
 // A Xen banner after Xen or Linux output is a new boot; an untagged Linux banner is a new boot
 // unless it is dom0 starting under the Xen of the current boot; a firmware banner (TF-A,
-// U-Boot) after Xen or Linux output is a reset. Guest (dN) banners never start a boot.
+// U-Boot) after Xen or Linux output is a reset. Guest (dN) banners never start a boot, and neither
+// do banner lines that debug keys print again (`h`/`?` version lines, the `w` ring replay).
 import type { Emit, Family, TaggedLine } from './types.js';
 import { code } from './util.js';
 
@@ -12,6 +13,13 @@ const XEN_ONE_LINE = /^ ?Xen \d+\.\d+[\w.+~-]*\s*$/;
 const XEN_VERSION = /^Xen version (\d+\.\d+\S*) /;
 const LINUX_BANNER = /^(?:Booting Linux on physical CPU|Linux version \d)/;
 const FIRMWARE_BANNER = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
+// Debug keys that print old or repeated banner lines (xen-console-reference §4.3, §4.4): `h`
+// (4.21, 4.22) and `?` (master) begin with print_version(), the `Xen version` line included; `w`
+// replays the console ring, the boot's own lines included, up to the ring's copy of its header.
+const KEY_WITH_VERSION = /^'[h?]' pressed -> /;
+const RING_DUMP = /^'w' pressed -> dumping console ring buffer/;
+/** Most lines a ring replay is followed for (a large conring; the same cap as the key decoder's). */
+const MAX_RING_LINES = 200_000;
 
 export function bootFamily(): Family {
   let started = false;
@@ -19,6 +27,10 @@ export function bootFamily(): Family {
   let xenVersion = false; // `(XEN) Xen version` of this boot seen
   let linux = false;
   let linuxSeq = 0;
+  /** The previous (XEN) line was the header of `h` or `?`: a `Xen version` line now is theirs. */
+  let afterVersionKey = false;
+  /** A `w` ring replay is running: its end is the ring's copy of the header line. */
+  let ring: { end: string; lines: number } | undefined;
 
   function start(line: TaggedLine, trigger: Trigger, emit: Emit): void {
     started = true;
@@ -31,8 +43,24 @@ export function bootFamily(): Family {
     push(line, emit) {
       const b = line.body;
       const c = code(b, 0);
+      if (ring) {
+        // Old output replayed by `w`: nothing in it starts a boot. Firmware output is never in
+        // Xen's ring: the board reset during the dump.
+        if (line.stream !== 'firmware') {
+          if ((line.stream === 'xen' && line.text.trimEnd() === ring.end) || ++ring.lines >= MAX_RING_LINES) ring = undefined;
+          return;
+        }
+        ring = undefined;
+      }
       if (line.stream === 'xen') {
-        if (c !== 0x58 /* X */ || !XEN_VERSION.test(b)) return;
+        const versionOfKey = afterVersionKey;
+        afterVersionKey = false;
+        if (c === 0x27 /* ' */) {
+          if (RING_DUMP.test(b)) ring = { end: line.text.trimEnd(), lines: 0 };
+          else afterVersionKey = KEY_WITH_VERSION.test(b);
+          return;
+        }
+        if (c !== 0x58 /* X */ || !XEN_VERSION.test(b) || versionOfKey) return;
         if (!started || xenVersion || linux) start(line, 'xen', emit);
         xenVersion = true;
         return;
