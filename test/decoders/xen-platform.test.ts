@@ -101,6 +101,44 @@ describe('key q: xen.domain and xen.gic.lrs', () => {
     // 0x9a00a020: HW=1, state pending, pINTID 40, vINTID 32
     expect((l.data.lrs as unknown[])[0]).toMatchObject({ live: true, hw: true, state: 'pending', virq: 32, pirq: 40 });
   });
+  it('a q dump quoted from one vCPU on (no header, no domain section): the LRs still decode [real lines of §3.3, LR values rendered]', () => {
+    const evs = decode([
+      'Here are the LRs of the stuck vCPU:',
+      '(XEN)     VCPU0: CPU0 [has=F] poll=0 upcall_pend=00 upcall_mask=01 ',
+      '(XEN)     pause_count=0 pause_flags=1',
+      '(XEN) GICH_LRs (vcpu 0) mask=0',
+      '(XEN)    VCPU_LR[0]=50a000000000001b',
+      '(XEN)    VCPU_LR[1]=0',
+      '(XEN) Inflight irq=27 lr=0',
+      '(XEN) Pending irq=33',
+      '(XEN) No periodic timer',
+      '(XEN) GICH_LRs (vcpu 1) mask=0',
+      '(XEN)    VCPU_LR[0]=1a00001b',
+    ].join('\n'));
+    const lrs = of(evs, 'xen.gic.lrs');
+    expect(lrs.map((e) => [e.firstSeq, e.lastSeq, e.data.vcpu])).toEqual([[4, 8, 0], [10, 11, 1]]);
+    // ICH_LR: pending (bit 62), Group1 (bit 60), priority 0xa0, vINTID 27
+    expect(lrs[0].data).toMatchObject({ gic: 3, inflight: [{ irq: 27, lr: 0 }], pending: [33] });
+    expect((lrs[0].data.lrs as unknown[])[0]).toMatchObject({ state: 'pending', virq: 27, group: 1, priority: 0xa0, hw: false });
+    // GICH_LR (GICv2, 32-bit): pending (bit 28), vID 27
+    expect((lrs[1].data.lrs as unknown[])[0]).toMatchObject({ state: 'pending', virq: 27, hw: false });
+    expect(lrs[0].data).not.toHaveProperty('domain');
+  });
+  it('a q dump quoted from its VCPU section on: the domain comes from the section header', () => {
+    const evs = decode([
+      '(XEN) VCPU information and callbacks for domain 1:',
+      '(XEN)   UNIT0 affinities: hard={0-1} soft={0-1}',
+      '(XEN)     VCPU0: CPU1 [has=T] poll=0 upcall_pend=00 upcall_mask=00 ',
+      '(XEN)     pause_count=0 pause_flags=0',
+      '(XEN) GICH_LRs (vcpu 0) mask=1',
+      '(XEN)    HW_LR[0]=9a00a020',
+      '(XEN) Inflight irq=32 lr=0',
+      '(XEN) No periodic timer',
+    ].join('\n'));
+    const [l] = of(evs, 'xen.gic.lrs');
+    expect(l).toMatchObject({ firstSeq: 5, lastSeq: 7, data: { domain: 1, vcpu: 0, inflight: [{ irq: 32, lr: 0 }] } });
+    expect((l.data.lrs as unknown[])[0]).toMatchObject({ hw: true, state: 'pending', virq: 32, pirq: 40 });
+  });
   it('parses rangesets with the right radix', () => {
     expect(parseDecimalRanges('34-39, 48-79')).toEqual([[34, 39], [48, 79]]);
     expect(parseHexRanges('0-8000, ff849-ffffffffffffffff')).toEqual([['0x0', '0x8000'], ['0xff849', '0xffffffffffffffff']]);

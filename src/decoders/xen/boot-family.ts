@@ -26,7 +26,7 @@ const F_BOOT = 1, F_KEYS = 2, F_GIC = 4, F_VGIC = 8, F_IRQ = 16, F_MISC = 32;
 const XEN_FIRST = new Uint8Array(128);
 const flag = (chars: string, f: number) => { for (const ch of chars) XEN_FIRST[ch.charCodeAt(0)] |= f; };
 flag('CXLbPBSGUI*F3RA', F_BOOT);
-flag("'[sDPSgdX=G", F_KEYS);
+flag("'[sDPSgdX=GV", F_KEYS);
 flag('G', F_GIC);
 flag('dvVax', F_VGIC);
 flag('IEtidUTuA ', F_IRQ);

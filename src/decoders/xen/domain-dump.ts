@@ -72,6 +72,7 @@ const RE_UNIT = /^\s+UNIT(\d+) affinities: hard=\{(.*?)\} soft=\{(.*?)\}/;
 const RE_VCPU = /^\s+VCPU(\d+): CPU(-?\d+) \[has=([TF])\] poll=(-?\d+) upcall_pend=([0-9a-fA-F]+) upcall_mask=([0-9a-fA-F]+)(.*)$/;
 const RE_OLD_AFF = /^\s+cpu_hard_affinity=\{(.*?)\} cpu_soft_affinity=\{(.*?)\}/;
 const RE_PAUSE = /^\s+pause_count=(-?\d+) pause_flags=([0-9a-fA-F]+)/;
+const RE_VCPU_SECTION = /^VCPU information and callbacks for domain (\d+):/;
 const RE_GICH = /^GICH_LRs \(vcpu (\d+)\) mask=([0-9a-fA-F]+)/;
 const RE_LR = /^\s+(HW|VCPU)_LR\[(\d+)\]=([0-9a-fA-F]+)\s*$/;
 const RE_INFLIGHT = /^Inflight irq=(\d+) lr=(\d+)/;
@@ -98,6 +99,8 @@ function firstNonSpace(b: string): number {
 export class DomainDumpParser {
   private dom?: DomainBlock;
   private lr?: LrBlock;
+  /** Domain of a `VCPU information and callbacks for domain N:` seen without its domain section. */
+  private sectionDomain?: number;
   private readonly events: DecodedEvent[] = [];
   /** `Notifying guest` lines seen: the dump is in its last part. */
   sawNotify = false;
@@ -116,6 +119,7 @@ export class DomainDumpParser {
         this.closeDomain();
         this.domains++;
         this.dom = { firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { domain: Number(m[1]), vcpus: [] } };
+        this.sectionDomain = undefined;
         return true;
       }
       m = b.startsWith('GICH_LRs (vcpu ') ? RE_GICH.exec(b) : null;
@@ -173,7 +177,12 @@ export class DomainDumpParser {
       this.closeLr();
     }
     const d = this.dom;
-    if (!d) return false;
+    if (!d) {
+      // A dump quoted from a domain's VCPU section on: its LRs belong to that domain.
+      const v = c === 0x56 /* V */ ? RE_VCPU_SECTION.exec(b) : null;
+      if (v) { this.sectionDomain = Number(v[1]); return true; }
+      return false;
+    }
     let m: RegExpExecArray | null;
     if (c === 0x20 /* space */) {
       // Each indented line kind has its own letter after the indent: at most one regex runs.
@@ -285,6 +294,7 @@ export class DomainDumpParser {
     const data: Record<string, unknown> = { vcpu: l.vcpu, gic, mask: l.mask, lrs, inflight: l.inflight, pending: l.pending };
     if (this.ctx.gicVersion === undefined) data.gicGuessed = true;
     if (this.dom) data.domain = this.dom.data.domain;
+    else if (this.sectionDomain !== undefined) data.domain = this.sectionDomain;
     if (l.queued.length) data.queued = l.queued;
     if (l.vinfo) { l.vinfo.inflight = l.inflight.length; l.vinfo.pending = l.pending.length; }
     const ev: DecodedEvent = { kind: 'xen.gic.lrs', firstSeq: l.firstSeq, lastSeq: l.lastSeq, ts: l.ts, data };

@@ -16,6 +16,8 @@ const FLOOD_LINES = 3;
 const MAX_BLOCK = 20000;
 const MAX_RING_LINES = 200000;
 const MAX_HANDLERS = 128;
+/** Lines that open a part of a `q` dump (§4.4, §3.3): a domain, its vCPUs, one vCPU's LRs. */
+const RE_Q_PART = /^(?:General information for domain \d|VCPU information and callbacks for domain \d|GICH_LRs \(vcpu \d)/;
 
 interface Block {
   key: string;
@@ -127,9 +129,9 @@ export class KeyTracker {
       }
       this.closeCur(emit);
     }
-    const body = line.body;
-    if (body.startsWith('General information for domain ')) {
-      // A `q` dump whose header was not seen (capture started late, or `xl debug-keys` via dmesg).
+    if (RE_Q_PART.test(line.body)) {
+      // A `q` dump whose header was not seen: the capture started late, `xl debug-keys` read back
+      // through dmesg, or a mail quoting only a domain's or a vCPU's part (its LRs).
       this.begin({ key: 'q', how: 'first' }, line, emit);
       return true;
     }
