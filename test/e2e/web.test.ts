@@ -2,10 +2,12 @@
 // daemon on the demo console: the page loads, live lines arrive in the terminal, a debug key
 // press shows its decoded answer, a panic in the history is listed and jumps to its lines, a
 // viewer cannot press keys, and the page fits 1280x800 and a phone (390x844) with no console
-// errors. Screenshots go to docs/screenshots/.
+// errors. Screenshots go to a temporary folder; with XENUART_SCREENSHOTS=1 (npm run screenshots)
+// they replace the ones in docs/screenshots/, so a test run leaves the working tree clean.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -14,7 +16,7 @@ import { horizontalOverflow, isChromiumAvailable, launchChromium, openPage, type
 
 const T = { viewer: 'web-viewer-token-e2e', op: 'web-operator-token-e2e' };
 const FIX = (f: string) => path.join(REPO, 'test/fixtures', f);
-const SHOTS = path.join(REPO, 'docs/screenshots');
+const SHOTS = process.env.XENUART_SCREENSHOTS ? path.join(REPO, 'docs/screenshots') : mkdtempSync(path.join(os.tmpdir(), 'xenuart-shots-'));
 const available = isChromiumAvailable();
 if (!available && process.env.CI) throw new Error('chromium is not installed: apt-get install -y chromium');
 
