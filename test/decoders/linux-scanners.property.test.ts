@@ -145,8 +145,8 @@ const TABLE_HEADER = seq(
 // --- trace frames: reference is the former `^`-anchored regexes on trimmed text ---
 const SYM = /^([^\s+()[\]]+)\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?(?: \(([CTPULFK]+)\))?/;
 const ARM64_OLD = /^\[<([0-9a-f]{8,16})>\] (\S.*)$/;
-const ARM32_VERBOSE = /^\[<([0-9a-f]{8})>\] \(([^)\s]+)\) from \[<([0-9a-f]{8})>\] \(([^)]+)\)/;
-const ARM32_PLAIN = /^(\S+) from (\S+(?: \[[^\]]+\])?)\s*$/;
+const ARM32_VERBOSE = /^\[<([0-9a-f]{8})>\] \(([^)\s]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?\) from \[<([0-9a-f]{8})>\] \(([^)]+)\)/;
+const ARM32_PLAIN = /^(\S+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])? from (\S+(?: \[[^\]]+\])?)\s*$/;
 const ARM32_NOSYM = /^Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/;
 const SAVED_REGS = /^r\d{1,2}:[0-9a-f]{8}(?: r\d{1,2}:[0-9a-f]{8})*\s*$/;
 
@@ -179,9 +179,9 @@ function refArm32(body: string): unknown {
   if (t.startsWith('[<')) {
     const m = ARM32_VERBOSE.exec(t);
     if (!m) return undefined;
-    const caller: Record<string, string> = refSymbol(m[4]) ?? { symbol: m[4] };
-    caller.addr = m[3];
-    return { callee: { symbol: m[2], addr: m[1] }, caller };
+    const caller: Record<string, string> = refSymbol(m[6]) ?? { symbol: m[6] };
+    caller.addr = m[5];
+    return { callee: { symbol: m[2], ...(m[3] ? { module: m[3] } : {}), ...(m[4] ? { buildId: m[4] } : {}), addr: m[1] }, caller };
   }
   if (t.startsWith('Function entered at')) {
     const m = ARM32_NOSYM.exec(t);
@@ -191,9 +191,9 @@ function refArm32(body: string): unknown {
   if (t.indexOf(' from ') < 0) return undefined;
   const m = ARM32_PLAIN.exec(t);
   if (!m) return undefined;
-  const caller = refSymbol(m[2]);
+  const caller = refSymbol(m[4]);
   if (!caller) return undefined;
-  return { callee: { symbol: m[1] }, caller };
+  return { callee: { symbol: m[1], ...(m[2] ? { module: m[2] } : {}), ...(m[3] ? { buildId: m[3] } : {}) }, caller };
 }
 
 const SYMBOL = seq(
@@ -202,6 +202,7 @@ const SYMBOL = seq(
   opt(seq(fc.constantFrom(' [', '['), fc.constantFrom('genet', 'xen_netback', '', 'a b'), opt(seq(fc.constant(' '), hex(0, 10))), fc.constantFrom(']', ''))),
   opt(fc.constantFrom(' (C)', ' (PT)', ' (X)', '(C)')),
 );
+const MODULE_SUFFIX = fc.constantFrom(' [foo]', ' [foo 0123abcd]', ' [foo ]', ' [', ' []', '[foo]', '');
 const FRAME = seq(
   blanks,
   fc.oneof(
@@ -210,6 +211,8 @@ const FRAME = seq(
     seq(fc.constantFrom('[<80260370>] (', '[<8026037>] ('), SYMBOL, fc.constantFrom(') from [<80260b0c>] (', ') from [<80260b0c>]'), SYMBOL, fc.constantFrom(')', '')),
     seq(fc.constantFrom('Function entered at [<', 'Function entered at [<<'), hex(0, 9), fc.constantFrom('>] from [<', '>] from '), hex(0, 9), fc.constantFrom('>]', '')),
     seq(SYMBOL, fc.constantFrom(' from ', ' from', '  from '), SYMBOL),
+    // a module's callee (`%ps` of a module symbol): `callee [mod]`, `callee [mod buildid]`
+    seq(fc.constantFrom('[<bf0a1000>] (', ''), fc.constantFrom('foo_handler', 'x', ''), MODULE_SUFFIX, fc.constantFrom(') from [<c0148d2c>] (', ' from ', ') from '), SYMBOL, fc.constantFrom(')', '', ' [foo]')),
     seq(fc.constantFrom('r10:', 'r9:', 'r100:'), hex(7, 9), fc.array(seq(fc.constantFrom(' r8:', ' r1:', 'r2:'), hex(7, 9)), { maxLength: 3 }).map((a) => a.join(''))),
   ),
   blanks,

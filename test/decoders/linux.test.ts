@@ -222,6 +222,39 @@ describe('arm32 oops (ref real: syzkaller 677, verbose backtrace) and the defaul
     expect(d(evs[0]).callTrace.map((f: any) => f.symbol)).toEqual(['dump_backtrace', 'show_stack', 'dump_stack_lvl']);
     expect(d(evs[0]).arch).toBe('arm');
   });
+  it('a fault inside a module: the callee `%ps` carries ` [module]`, in the verbose and the default forms (rendered from §3.1 h)', () => {
+    const head = [
+      '8<--- cut here ---',
+      'Unable to handle kernel NULL pointer dereference at virtual address 00000000 when write',
+      'Internal error: Oops: 805 [#1] SMP ARM',
+      'CPU: 1 PID: 123 Comm: kworker/1:2 Not tainted 6.1.0-27-armmp #1  Debian 6.1.115-1',
+      'PC is at foo_handler+0x1c/0x40 [foo]',
+    ];
+    const verbose = decode([...head,
+      'Backtrace: ',
+      '[<bf0a1000>] (foo_handler [foo]) from [<c0148d2c>] (process_one_work+0x1d8/0x4c0)',
+      ' r7:00000000 r6:c2b0c400 r5:c1e2c880 r4:c2b0c400',
+      '[<c0148b54>] (process_one_work) from [<c0149074>] (worker_thread+0x60/0x5a0)',
+      '---[ end trace 0000000000000000 ]---',
+    ].join('\n'));
+    expect(d(verbose[0]).callTrace).toEqual([
+      { symbol: 'foo_handler', module: 'foo', addr: 'bf0a1000' },
+      { symbol: 'process_one_work', offset: '0x1d8', size: '0x4c0', addr: 'c0148d2c' },
+      { symbol: 'worker_thread', offset: '0x60', size: '0x5a0', addr: 'c0149074' },
+    ]);
+    expect(d(verbose[0]).pcSymbol).toEqual({ symbol: 'foo_handler', offset: '0x1c', size: '0x40', module: 'foo' });
+    const plain = decode([...head,
+      'Call trace: ',
+      ' foo_handler [foo] from bar_dispatch+0x30/0x60 [bar 0123abcd]',
+      ' bar_dispatch [bar 0123abcd] from process_one_work+0x1d8/0x4c0',
+      '---[ end trace 0000000000000000 ]---',
+    ].join('\n'));
+    expect(d(plain[0]).callTrace).toEqual([
+      { symbol: 'foo_handler', module: 'foo' },
+      { symbol: 'bar_dispatch', offset: '0x30', size: '0x60', module: 'bar', buildId: '0123abcd' },
+      { symbol: 'process_one_work', offset: '0x1d8', size: '0x4c0' },
+    ]);
+  });
   it('decodes `Unhandled fault:` with the empty-str Internal error, and `Function entered at` frames (rendered)', () => {
     const t = [
       '8<--- cut here ---',

@@ -4,7 +4,7 @@
 // arm64 (`dump_backtrace`): ` sym+0xoff/0xsize[ [module[ buildid]]][ (CTPUFK)]`, older kernels
 //   ` [<ffff000008085d18>] sym+0x0/0x1b0`.
 // arm32: verbose `[<80260370>] (callee) from [<80260b0c>] (caller+0x50/0x5c)`, default
-//   ` callee from caller+0x50/0x5c`, !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
+//   ` callee from caller+0x50/0x5c` (a module's callee is `callee [mod]`), !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
 import { firstNonBlank } from '../util.js';
@@ -27,8 +27,9 @@ export interface TraceEntry {
 // their `^`-anchored forms match on the trimmed line, without allocating the trimmed copy.
 const SYM = /([^\s+()[\]]+)\+0x([0-9a-f]+)\/0x([0-9a-f]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?(?: \(([CTPULFK]+)\))?/y;
 const ARM64_OLD = /\[<([0-9a-f]{8,16})>\] (\S.*)$/y;
-const ARM32_VERBOSE = /\[<([0-9a-f]{8})>\] \(([^)\s]+)\) from \[<([0-9a-f]{8})>\] \(([^)]+)\)/y;
-const ARM32_PLAIN = /(\S+) from (\S+(?: \[[^\]]+\])?)\s*$/y;
+// The callee is a `%ps`: a module symbol carries ` [module]` (` [module buildid]`) there too.
+const ARM32_VERBOSE = /\[<([0-9a-f]{8})>\] \(([^)\s]+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])?\) from \[<([0-9a-f]{8})>\] \(([^)]+)\)/y;
+const ARM32_PLAIN = /(\S+)(?: \[([^\]\s]+)(?: ([0-9a-f]+))?\])? from (\S+(?: \[[^\]]+\])?)\s*$/y;
 const ARM32_NOSYM = /Function entered at \[<([0-9a-f]+)>\] from \[<([0-9a-f]+)>\]/y;
 const SAVED_REGS = /r\d{1,2}:[0-9a-f]{8}(?: r\d{1,2}:[0-9a-f]{8})*\s*$/y;
 
@@ -76,9 +77,9 @@ export function parseArm32Pair(body: string, i = firstNonBlank(body)): Arm32Pair
   if (body.startsWith('[<', i)) {
     const m = execAt(ARM32_VERBOSE, body, i);
     if (!m) return undefined;
-    const caller = parseSymbol(m[4]) ?? { symbol: m[4] };
-    caller.addr = m[3];
-    return { callee: { symbol: m[2], addr: m[1] }, caller };
+    const caller = parseSymbol(m[6]) ?? { symbol: m[6] };
+    caller.addr = m[5];
+    return { callee: callee(m[2], m[3], m[4], m[1]), caller };
   }
   if (body.startsWith('Function entered at', i)) {
     const m = execAt(ARM32_NOSYM, body, i);
@@ -88,9 +89,17 @@ export function parseArm32Pair(body: string, i = firstNonBlank(body)): Arm32Pair
   if (body.indexOf(' from ', i) < 0) return undefined;
   const m = execAt(ARM32_PLAIN, body, i);
   if (!m) return undefined;
-  const caller = parseSymbol(m[2]);
+  const caller = parseSymbol(m[4]);
   if (!caller) return undefined;
-  return { callee: { symbol: m[1] }, caller };
+  return { callee: callee(m[1], m[2], m[3]), caller };
+}
+
+function callee(symbol: string, module: string | undefined, buildId: string | undefined, addr?: string): TraceEntry {
+  const e: TraceEntry = { symbol };
+  if (module) e.module = module;
+  if (buildId) e.buildId = buildId;
+  if (addr) e.addr = addr;
+  return e;
 }
 
 export function isSavedRegs(body: string, i = firstNonBlank(body)): boolean {
