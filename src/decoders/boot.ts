@@ -9,7 +9,7 @@ import { code } from './util.js';
 type Trigger = 'xen' | 'linux' | 'firmware';
 
 const XEN_FIGLET_FIRST = /^ __  __ {2,}/; // first row of figlet " Xen x.y"
-const XEN_ONE_LINE = /^ ?Xen \d+\.\d+[\w.+~-]*\s*$/;
+const XEN_ONE_LINE = /^\s*Xen \d+\.\d+[\w.+~-]*\s*$/; // indented in quoted logs; the boot timeline's rule too
 const XEN_VERSION = /^Xen version (\d+\.\d+\S*) /;
 const LINUX_BANNER = /^(?:Booting Linux on physical CPU|Linux version \d)/;
 const FIRMWARE_BANNER = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;

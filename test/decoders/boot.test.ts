@@ -27,6 +27,14 @@ describe('boot.start', () => {
     expect(at('boot.start')).toEqual(at('xen.boot'));
   });
 
+  it('a one-line banner indented by a quoting mail starts the boot where the timeline does (public/017)', () => {
+    const evs = decodeText(readFixture('public/017-qemu-virt-gicv3-guest-loader-xen4151pre-boot-start.txt'), 't');
+    const start = evs.filter((e) => e.kind === 'boot.start');
+    expect(start.map((e) => [e.firstSeq, (e.data as { text: string }).text])).toEqual([[14, 'Xen 4.15.1-pre']]);
+    const xenStart = evs.filter((e) => e.kind === 'xen.milestone' && (e.data as { name: string }).name === 'xen.start');
+    expect(xenStart.map((e) => e.firstSeq)).toEqual([14]);
+  });
+
   it("`h` on 4.21/4.22 prints the version lines first: not a new boot (§4.3)", () => {
     expect(starts([...BOOTED, "(XEN) 'h' pressed -> showing installed handlers", VERSION, '(XEN) Latest ChangeSet: ',
       "(XEN)  key '*' (ascii '2a') => print all diagnostics"].join('\n'))).toEqual(['1:xen']);
