@@ -5,6 +5,7 @@
 // do banner lines that debug keys print again (`h`/`?` version lines, the `w` ring replay).
 import type { Emit, Family, TaggedLine } from './types.js';
 import { code } from './util.js';
+import { GAP_MS, MAX_RING_LINES } from './xen/keys.js';
 
 type Trigger = 'xen' | 'linux' | 'firmware';
 
@@ -18,8 +19,6 @@ const FIRMWARE_BANNER = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1:
 // replays the console ring, the boot's own lines included, up to the ring's copy of its header.
 const KEY_WITH_VERSION = /^'[h?]' pressed -> /;
 const RING_DUMP = /^'w' pressed -> dumping console ring buffer/;
-/** Most lines a ring replay is followed for (a large conring; the same cap as the key decoder's). */
-const MAX_RING_LINES = 200_000;
 
 export function bootFamily(): Family {
   let started = false;
@@ -30,7 +29,7 @@ export function bootFamily(): Family {
   /** The previous (XEN) line was the header of `h` or `?`: a `Xen version` line now is theirs. */
   let afterVersionKey = false;
   /** A `w` ring replay is running: its end is the ring's copy of the header line. */
-  let ring: { end: string; lines: number } | undefined;
+  let ring: { end: string; lines: number; lastTs: number } | undefined;
 
   function start(line: TaggedLine, trigger: Trigger, emit: Emit): void {
     started = true;
@@ -44,9 +43,12 @@ export function bootFamily(): Family {
       const b = line.body;
       const c = code(b, 0);
       if (ring) {
-        // Old output replayed by `w`: nothing in it starts a boot. Firmware output is never in
-        // Xen's ring: the board reset during the dump.
-        if (line.stream !== 'firmware') {
+        // Old output replayed by `w`: nothing in it starts a boot. It comes in one burst, so a
+        // silence ends it too (its last line garbled), and so does firmware output, which is never
+        // in Xen's ring: the board reset during the dump. The key decoder follows the same rules.
+        const silence = line.ts > 0 && ring.lastTs > 0 && line.ts - ring.lastTs > GAP_MS;
+        if (line.stream !== 'firmware' && !silence) {
+          if (line.ts > 0) ring.lastTs = line.ts;
           if ((line.stream === 'xen' && line.text.trimEnd() === ring.end) || ++ring.lines >= MAX_RING_LINES) ring = undefined;
           return;
         }
@@ -56,7 +58,7 @@ export function bootFamily(): Family {
         const versionOfKey = afterVersionKey;
         afterVersionKey = false;
         if (c === 0x27 /* ' */) {
-          if (RING_DUMP.test(b)) ring = { end: line.text.trimEnd(), lines: 0 };
+          if (RING_DUMP.test(b)) ring = { end: line.text.trimEnd(), lines: 0, lastTs: line.ts };
           else afterVersionKey = KEY_WITH_VERSION.test(b);
           return;
         }

@@ -2,7 +2,8 @@
 // the store opens a boot record there. Rendered lines follow xen-console-reference §4.3/§4.4 (keys
 // that print banner lines again) and §5.8 (banners); whole boots come from the fixtures.
 import { describe, expect, it } from 'vitest';
-import { decodeText } from '../../src/decoders/engine.js';
+import { ConsoleDecoder, decodeText } from '../../src/decoders/engine.js';
+import type { ConsoleEvent } from '../../src/protocol/events.js';
 import { bootFamily } from '../../src/decoders/boot.js';
 import { readFixture } from '../helpers/fixtures.js';
 
@@ -60,5 +61,28 @@ describe('boot.start', () => {
     const header = "(XEN) 'w' pressed -> dumping console ring buffer (dmesg)";
     expect(starts([...BOOTED, header, VERSION, 'NOTICE:  Booting Trusted Firmware', 'U-Boot 2024.10 (Aug 30 2024 - 16:06:29 +0200)', VERSION].join('\n')))
       .toEqual(['1:xen', '9:firmware']); // U-Boot and the Xen after it belong to that boot
+  });
+
+  it('a ring replay whose closing header copy was garbled ends at the next silence: the platform decoder too', () => {
+    // Live lines with host times: the ring comes out in one burst; 10 s later a focus change, then
+    // the board reboots. Without the silence rule both would be taken for ring content.
+    const header = "(XEN) 'w' pressed -> dumping console ring buffer (dmesg)";
+    const timed: Array<[number, string]> = [
+      ...BOOTED.map((t, i): [number, string] => [1000 + i, t]),
+      [20_000, header],
+      [20_001, VERSION],
+      [20_002, '(XEN) Freed 356kB init memory.'],
+      [20_003, "(XEN) 'w' pressed -> dumping console ring buffe\u00ff (dmesg)"], // the ring's copy, garbled
+      [30_000, "(XEN) *** Serial input to DOM0 (type 'CTRL-a' three times to switch input)"],
+      [40_000, VERSION],
+    ];
+    const dec = new ConsoleDecoder('t');
+    const evs: ConsoleEvent[] = [];
+    timed.forEach(([ts, text], i) => evs.push(...dec.push({ seq: i + 1, ts, text })));
+    evs.push(...dec.flush('end of input'));
+    expect(evs.filter((e) => e.kind === 'boot.start').map((e) => e.firstSeq)).toEqual([1, 12]);
+    expect(evs.filter((e) => e.kind === 'xen.focus').map((e) => [e.firstSeq, (e.data as { target: string }).target])).toEqual([[6, 'xen'], [11, 'dom0']]);
+    const w = evs.find((e) => e.kind === 'xen.debugkey' && (e.data as { key: string }).key === 'w');
+    expect(w).toMatchObject({ firstSeq: 7, lastSeq: 10, partial: true, reason: 'ring dump end not found' });
   });
 });

@@ -10,11 +10,12 @@ import { DomainDumpParser } from './domain-dump.js';
 import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
 /** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
-const GAP_MS = 3000;
+export const GAP_MS = 3000;
 /** This many non-empty non-Xen lines in a row end a response (dom0 output resumed). */
 const FLOOD_LINES = 3;
 const MAX_BLOCK = 20000;
-const MAX_RING_LINES = 200000;
+/** Most lines a `w` ring replay is followed for, when the ring's copy of its header never comes. */
+export const MAX_RING_LINES = 200000;
 const MAX_HANDLERS = 128;
 /** Lines that open a part of a `q` dump (§4.4, §3.3): a domain, its vCPUs, one vCPU's LRs. */
 const RE_Q_PART = /^(?:General information for domain \d|VCPU information and callbacks for domain \d|GICH_LRs \(vcpu \d)/;
@@ -54,7 +55,7 @@ const RE_HANDLER_ROW = /^ key '(.)' \(ascii '([0-9a-fA-F]{2})'\) => (.*)$/;
 export class KeyTracker {
   private cur?: Block;
   private star?: Star;
-  private replay?: { end: string; count: number };
+  private replay?: { end: string; count: number; lastTs: number };
   private nonXenRun = 0;
 
   constructor(private readonly ctx: PlatformContext) {}
@@ -72,11 +73,22 @@ export class KeyTracker {
     return this.cur?.key;
   }
 
-  /** A line while the `w` ring dump is being replayed. */
-  replayLine(line: TaggedLine, emit: Emit): void {
+  /**
+   * A line while the `w` ring dump is being replayed; false when the line is not part of it. The
+   * ring comes out in one burst and ends with the ring's copy of the `'w' pressed` header; if that
+   * copy never comes (garbled on the wire), a silence of GAP_MS or a firmware line (a reset: the
+   * ring never holds firmware output) ends the replay, and the line is decoded as usual.
+   */
+  replayLine(line: TaggedLine, emit: Emit): boolean {
     const r = this.replay;
     const b = this.cur;
-    if (!r || !b) { this.replay = undefined; return; }
+    if (!r || !b) { this.replay = undefined; return false; }
+    if (line.stream === 'firmware' || (line.ts > 0 && r.lastTs > 0 && line.ts - r.lastTs > GAP_MS)) {
+      this.replay = undefined;
+      this.closeCur(emit, 'ring dump end not found');
+      return false;
+    }
+    if (line.ts > 0) r.lastTs = line.ts;
     r.count++;
     b.lines++;
     b.lastSeq = line.seq;
@@ -89,6 +101,7 @@ export class KeyTracker {
       this.replay = undefined;
       this.closeCur(emit, 'ring dump end not found');
     }
+    return true;
   }
 
   /** A Xen-stream line. Returns true when it belongs to a key response. */
@@ -110,7 +123,7 @@ export class KeyTracker {
         cur.headerSeen = start.how === 'header';
         if (start.how === 'header') cur.description = start.text;
         this.add(cur, line);
-        if (cur.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0 };
+        if (cur.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0, lastTs: line.ts };
         return true;
       }
       this.begin(start, line, emit);
@@ -196,7 +209,7 @@ export class KeyTracker {
     }
     if (start.how === 'star') return;
     if (SINGLE_LINE_KEYS.has(b.key)) { b.st.done = true; this.closeCur(emit); return; }
-    if (b.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0 };
+    if (b.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0, lastTs: line.ts };
   }
 
   private add(b: Block, line: TaggedLine): void {
