@@ -2,7 +2,6 @@
 // when given) of one boot: q dumps grouped per key press, /proc/interrupts snapshots, what Xen
 // keeps for itself, names of interrupts, and where dom0 last printed. Pure: no I/O.
 import type { ConsoleEvent } from '../protocol/events.js';
-import { isDigit } from '../decoders/util.js';
 
 export interface DiagnoseLine { seq: number; ts: number; text: string }
 export interface Evidence { firstSeq: number; lastSeq: number; note?: string }
@@ -117,18 +116,9 @@ export function mayBePrompt(text: string): boolean {
 export function isShellPrompt(text: string): boolean {
   return mayBePrompt(text) && SHELL_PROMPT.test(text);
 }
-/**
- * A line Xen printed for itself or for a guest (`(XEN)`, `(d1)`): not dom0's. Read by hand, not
- * with /^\((?:XEN|d\d+)\)/: the diagnosis watcher asks this of every line the console receives.
- */
-export function isXenOrGuestLine(text: string): boolean {
-  if (text.charCodeAt(0) !== 0x28 /* ( */) return false;
-  if (text.startsWith('XEN)', 1)) return true;
-  if (text.charCodeAt(1) !== 0x64 /* d */) return false;
-  let i = 2;
-  while (isDigit(text.charCodeAt(i))) i++;
-  return i > 2 && text.charCodeAt(i) === 0x29 /* ) */;
-}
+const XEN_OR_GUEST_LINE = /^\((?:XEN|d\d+)\)/;
+/** A line Xen printed for itself or for a guest (`(XEN) `, `(d1) `): not dom0's. */
+export const isXenOrGuestLine = (text: string): boolean => XEN_OR_GUEST_LINE.test(text);
 /** Terminal-program status lines that are not board output (minicom). */
 const NOT_BOARD = /CTRL-A Z for help|Minicom \d|^Welcome to minicom/;
 const GIC_ROOT_CHIP = /^(?:GIC(?:v[234])?(?:-\d+)?|GICv3)$/;

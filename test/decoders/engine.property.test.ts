@@ -7,12 +7,7 @@ import { ConsoleDecoder, decodeText } from '../../src/decoders/engine.js';
 import { frameAll } from '../../src/framing/framer.js';
 import { listFixtures, readFixture } from '../helpers/fixtures.js';
 import { Value } from '@sinclair/typebox/value';
-import { bootKinds } from '../../src/protocol/kinds/boot.js';
-import { linuxKinds } from '../../src/protocol/kinds/linux.js';
-import { xenCrashKinds } from '../../src/protocol/kinds/xen-crash.js';
-import { xenPlatformKinds } from '../../src/protocol/kinds/xen-platform.js';
-
-const schemas = { ...bootKinds, ...linuxKinds, ...xenCrashKinds, ...xenPlatformKinds };
+import { decodedKinds as schemas } from '../../src/protocol/kinds/index.js';
 
 const fixtureLines = listFixtures().flatMap((f) => frameAll(readFixture(f)).map((l) => l.text));
 

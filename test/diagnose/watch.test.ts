@@ -58,15 +58,7 @@ describe('prompt gate', () => {
 });
 
 describe('Xen or guest line', () => {
-  it('isXenOrGuestLine is the prefix pattern /^\\((?:XEN|d\\d+)\\)/', () => {
-    const pattern = /^\((?:XEN|d\d+)\)/;
-    const head = fc.constantFrom('(', '(X', '(XEN', '(XEN)', '(XEN) ', '(d', '(d1', '(d1)', '(d12) ', '(d)', '(dx)', '(D1)', ' (XEN)', '(d0001)', '');
-    fc.assert(
-      fc.property(head, fc.string({ maxLength: 8 }), (h, rest) => {
-        expect(isXenOrGuestLine(h + rest)).toBe(pattern.test(h + rest));
-      }),
-      { numRuns: 3000 },
-    );
+  it('isXenOrGuestLine: (XEN) and (dN) prefixes only', () => {
     expect(isXenOrGuestLine('(XEN) Xen version 4.17')).toBe(true);
     expect(isXenOrGuestLine('(d2) [    1.000000] Booting Linux')).toBe(true);
     expect(isXenOrGuestLine('(d) x')).toBe(false);

@@ -11,6 +11,7 @@ import { parseTimer, parseUart } from './boot-devices.js';
 import { GicInitParser } from './gic-init.js';
 import { parseVgic } from './gic-vgic.js';
 import { KeyTracker } from './keys.js';
+import { PRINTS_VERSION } from './keys-shapes.js';
 import { parseFocus } from './focus.js';
 import { parseIrqRoute } from './irq-route.js';
 import { code } from '../util.js';
@@ -107,7 +108,7 @@ export function xenPlatformFamily(): Family {
     if (c === 0x58 /* X */ && b.startsWith('Xen version ')) {
       // A version line inside `h` (4.21/4.22) or `?` (master) output is not a new boot.
       const k = keys.openKey;
-      versionAllowed = k !== 'h' && k !== '?';
+      versionAllowed = k === undefined || !PRINTS_VERSION.has(k);
       if (versionAllowed) keys.closeAll(emit, 'interrupted by new boot');
     }
     if (keys.busy || (f & F_KEYS)) keys.pushXen(line, emit);

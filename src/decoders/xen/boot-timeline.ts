@@ -13,6 +13,7 @@ import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { parseXenVersion } from './boot-version.js';
+import { LINUX_BANNER, XEN_FIGLET_FIRST, XEN_ONE_LINE } from '../banners.js';
 import { code } from '../util.js';
 
 export interface Milestone {
@@ -32,10 +33,7 @@ const IMPLICIT = new Set(['timer.up', 'gic.up', 'scheduler.up', 'cpus.up', 'iomm
 /** Milestones of the start itself (they do not count as progress). */
 const START = new Set(['efi.loader', 'xen.head', 'xen.early', 'xen.start']);
 
-const RE_FIGLET = /^ __  __ {2,}/;
-const RE_ONE_LINE = /^\s*Xen (\d+\.\d+[\w.+~-]*)\s*$/;
 const RE_EFI = /^\s*Xen (\d+\.\d+[\w.+~-]*) \(c\/s /;
-const RE_LINUX = /^(?:Booting Linux on physical CPU|Linux version \d)/;
 const RE_USERSPACE = /^(?:Run \S+ as init process|Freeing unused kernel (?:image (?:\(initmem\) )?)?memory)/;
 // A shell prompt or login prompt, possibly followed by what was typed: `/ # `, `~ # `, `# `,
 // `root@host:~# `, `uart:~$ `, `debian login: `.
@@ -199,10 +197,10 @@ export class BootTimeline {
     }
     const c = code(b, 0);
     if (c === 0x20 || c === 0x58 /* X */) {
-      if (c === 0x20 && b.startsWith(' __  __') && RE_FIGLET.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
+      if (c === 0x20 && b.startsWith(' __  __') && XEN_FIGLET_FIRST.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
       // `Xen ` within the first 16 characters (the search stops there: lines can be long).
       if (b.lastIndexOf('Xen ', 15) >= 0) {
-        let m = RE_ONE_LINE.exec(b);
+        let m = XEN_ONE_LINE.exec(b);
         if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
         m = RE_EFI.exec(b);
         if (m) { this.start(Rank.Efi, line, emit); this.mark('efi.loader', line, emit); this.set('efi', true); this.set('version', m[1]); return; }
@@ -212,7 +210,7 @@ export class BootTimeline {
     const cur = this.boot;
     if (!cur || cur.emitted) return;
     if (c === 0x42 /* B */ || c === 0x4c /* L */) {
-      if (RE_LINUX.test(b)) {
+      if (LINUX_BANNER.test(b)) {
         if (!cur.names.has('dom0.kernel')) { this.mark('dom0.kernel', line, emit); cur.linuxSeq = line.seq; }
         else if (cur.linuxSeq !== undefined && line.seq - cur.linuxSeq > 20) {
           // A second Linux banner: the board rebooted into Linux without Xen.

@@ -176,13 +176,15 @@ export class DomainDumpParser {
       }
       this.closeLr();
     }
-    const d = this.dom;
-    if (!d) {
-      // A dump quoted from a domain's VCPU section on: its LRs belong to that domain.
-      const v = c === 0x56 /* V */ ? RE_VCPU_SECTION.exec(b) : null;
-      if (v) { this.sectionDomain = Number(v[1]); return true; }
-      return false;
+    const v = c === 0x56 /* V */ ? RE_VCPU_SECTION.exec(b) : null;
+    if (v) {
+      // Without its domain section (a dump quoted from here on), the LRs that follow belong to it.
+      if (this.dom) this.touch(line);
+      else this.sectionDomain = Number(v[1]);
+      return true;
     }
+    const d = this.dom;
+    if (!d) return false;
     let m: RegExpExecArray | null;
     if (c === 0x20 /* space */) {
       // Each indented line kind has its own letter after the indent: at most one regex runs.
@@ -270,7 +272,7 @@ export class DomainDumpParser {
       this.touch(line);
       return true;
     }
-    if (b.startsWith('Rangesets belonging to domain') || b.startsWith('VCPU information and callbacks for domain')) { this.touch(line); return true; }
+    if (b.startsWith('Rangesets belonging to domain')) { this.touch(line); return true; }
     if (b.startsWith('No periodic timer')) { if (d.curVcpu) d.curVcpu.periodicTimer = 'none'; this.touch(line); return true; }
     if ((m = RE_PERIODIC.exec(b))) { if (d.curVcpu) d.curVcpu.periodicTimer = `${m[1]} Hz`; this.touch(line); return true; }
     if (RE_LLC.test(b)) { d.data.llcColors = b.slice(b.indexOf(':') + 1).trim(); this.touch(line); return true; }

@@ -29,21 +29,32 @@ const RE_WARNING = /^GICv[23]: /;
 const RE_V2M_MSG = /Mapping v2m|Creating v2m/;
 const RE_INT = /^(?:0x[0-9a-f]+|\d+)$/i;
 
-/** The `gic_*=` fields of the block and their keys in the event. */
-const GIC_FIELDS: Record<string, string | undefined> = {
-  gic_dist_addr: 'dist',
-  gic_cpu_addr: 'cpu',
-  gic_hyp_addr: 'hyp',
-  gic_vcpu_addr: 'vcpu',
-  gic_maintenance_irq: 'maintenanceIrq',
-  gic_rdist_stride: 'rdistStride',
-  gic_rdist_regions: 'rdistRegions',
-};
-
 /** A decimal or `0x` hex integer as Xen prints it, or undefined for anything else. */
 function intOf(value: string): number | undefined {
   return RE_INT.test(value) ? Number(value) : undefined;
 }
+
+/** A `gic_*=` field: its key in the event and how its value reads (undefined: not understood). */
+type Field = [key: string, read: (value: string) => string | number | undefined];
+
+/** The `gic_*=` fields of the initialization block. */
+const GIC_FIELDS: Record<string, Field | undefined> = {
+  gic_dist_addr: ['dist', normAddr],
+  gic_cpu_addr: ['cpu', normAddr],
+  gic_hyp_addr: ['hyp', normAddr],
+  gic_vcpu_addr: ['vcpu', normAddr],
+  gic_maintenance_irq: ['maintenanceIrq', intOf],
+  gic_rdist_stride: ['rdistStride', intOf],
+  gic_rdist_regions: ['rdistRegions', intOf],
+};
+
+/** The `gic_v2m_*=` fields of a GICv2m frame. */
+const V2M_FIELDS: Record<string, Field | undefined> = {
+  gic_v2m_addr: ['addr', normAddr],
+  gic_v2m_size: ['size', normAddr],
+  gic_v2m_spi_base: ['spiBase', intOf],
+  gic_v2m_num_spis: ['numSpis', intOf],
+};
 
 interface Open {
   version: 2 | 3;
@@ -206,9 +217,7 @@ export class GicInitParser {
     }
     if (o && RE_WARNING.test(b) && !RE_V2M_MSG.test(b)) {
       // Warnings inside the block (`GICv2: Adjusting CPU interface base to 0x...`, `GICC size=`...).
-      const w = (o.data.warnings as string[]) ?? [];
-      if (w.length < 32) w.push(b.slice(7).trim());
-      o.data.warnings = w;
+      warn(o, b.slice(7).trim());
       this.touch(o, line);
       return true;
     }
@@ -238,28 +247,17 @@ export class GicInitParser {
    * in an address field or NaN (null in JSON) in a number.
    */
   private field(o: Open, name: string, value: string): void {
-    const d = o.data;
-    const key = GIC_FIELDS[name];
-    if (!key) return;
-    const v = key === 'rdistStride' || key === 'maintenanceIrq' || key === 'rdistRegions' ? intOf(value) : normAddr(value);
-    if (v !== undefined) d[key] = v;
-    else {
-      const w = (d.warnings as string[]) ?? [];
-      if (w.length < 32) w.push(`${name}=${value} (not understood)`);
-      d.warnings = w;
-    }
+    const f = GIC_FIELDS[name];
+    if (!f) return;
+    const v = f[1](value);
+    if (v !== undefined) o.data[f[0]] = v;
+    else warn(o, `${name}=${value} (not understood)`);
   }
 
   private v2mField(name: string, value: string): void {
-    const f = this.v2mOpen!;
-    let v: string | number | undefined;
-    let key: string;
-    if (name === 'gic_v2m_addr') { key = 'addr'; v = normAddr(value); }
-    else if (name === 'gic_v2m_size') { key = 'size'; v = normAddr(value); }
-    else if (name === 'gic_v2m_spi_base') { key = 'spiBase'; v = intOf(value); }
-    else if (name === 'gic_v2m_num_spis') { key = 'numSpis'; v = intOf(value); }
-    else return;
-    if (v !== undefined) f[key] = v;
+    const f = V2M_FIELDS[name];
+    const v = f?.[1](value);
+    if (f && v !== undefined) this.v2mOpen![f[0]] = v;
   }
 
   private close(emit: Emit, partial?: string): void {
@@ -277,4 +275,11 @@ export class GicInitParser {
     emit(ev);
     if (o.summary) this.onUp(o.version, o.summarySeq ?? o.lastSeq, o.summaryTs ?? o.ts);
   }
+}
+
+/** Add a line to the block's `warnings` (at most 32). */
+function warn(o: Open, text: string): void {
+  const w = (o.data.warnings as string[]) ?? [];
+  if (w.length < 32) w.push(text);
+  o.data.warnings = w;
 }

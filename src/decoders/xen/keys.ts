@@ -7,15 +7,11 @@
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { DomainDumpParser } from './domain-dump.js';
-import { KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+import { GAP_MS, KEY_DESCRIPTIONS, RingReplay, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
-/** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
-export const GAP_MS = 3000;
 /** This many non-empty non-Xen lines in a row end a response (dom0 output resumed). */
 const FLOOD_LINES = 3;
 const MAX_BLOCK = 20000;
-/** Most lines a `w` ring replay is followed for, when the ring's copy of its header never comes. */
-export const MAX_RING_LINES = 200000;
 const MAX_HANDLERS = 128;
 /** Lines that open a part of a `q` dump (§4.4, §3.3): a domain, its vCPUs, one vCPU's LRs. */
 const RE_Q_PART = /^(?:General information for domain \d|VCPU information and callbacks for domain \d|GICH_LRs \(vcpu \d)/;
@@ -55,13 +51,13 @@ const RE_HANDLER_ROW = /^ key '(.)' \(ascii '([0-9a-fA-F]{2})'\) => (.*)$/;
 export class KeyTracker {
   private cur?: Block;
   private star?: Star;
-  private replay?: { end: string; count: number; lastTs: number };
+  private readonly ring = new RingReplay();
   private nonXenRun = 0;
 
   constructor(private readonly ctx: PlatformContext) {}
 
   get inReplay(): boolean {
-    return this.replay !== undefined;
+    return this.ring.active;
   }
 
   /** A response (or a `*` run) is open: every line matters. */
@@ -73,34 +69,17 @@ export class KeyTracker {
     return this.cur?.key;
   }
 
-  /**
-   * A line while the `w` ring dump is being replayed; false when the line is not part of it. The
-   * ring comes out in one burst and ends with the ring's copy of the `'w' pressed` header; if that
-   * copy never comes (garbled on the wire), a silence of GAP_MS or a firmware line (a reset: the
-   * ring never holds firmware output) ends the replay, and the line is decoded as usual.
-   */
+  /** A line while the `w` ring dump is being replayed (RingReplay); false when it is not part of it. */
   replayLine(line: TaggedLine, emit: Emit): boolean {
-    const r = this.replay;
     const b = this.cur;
-    if (!r || !b) { this.replay = undefined; return false; }
-    if (line.stream === 'firmware' || (line.ts > 0 && r.lastTs > 0 && line.ts - r.lastTs > GAP_MS)) {
-      this.replay = undefined;
-      this.closeCur(emit, 'ring dump end not found');
-      return false;
-    }
-    if (line.ts > 0) r.lastTs = line.ts;
-    r.count++;
+    if (!b) { this.ring.stop(); return false; }
+    const v = this.ring.feed(line);
+    if (v === 'after') { this.closeCur(emit, 'ring dump end not found'); return false; }
     b.lines++;
     b.lastSeq = line.seq;
-    b.ringLines = r.count;
-    if (line.stream === 'xen' && line.text.trimEnd() === r.end) {
-      this.replay = undefined;
-      b.st.done = true;
-      this.closeCur(emit);
-    } else if (r.count >= MAX_RING_LINES) {
-      this.replay = undefined;
-      this.closeCur(emit, 'ring dump end not found');
-    }
+    b.ringLines = this.ring.lines;
+    if (v === 'last') { b.st.done = true; this.closeCur(emit); }
+    else if (v === 'cap') this.closeCur(emit, 'ring dump end not found');
     return true;
   }
 
@@ -123,7 +102,7 @@ export class KeyTracker {
         cur.headerSeen = start.how === 'header';
         if (start.how === 'header') cur.description = start.text;
         this.add(cur, line);
-        if (cur.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0, lastTs: line.ts };
+        if (cur.key === 'w') this.ring.begin(line);
         return true;
       }
       this.begin(start, line, emit);
@@ -163,7 +142,7 @@ export class KeyTracker {
 
   /** Focus change, new boot, flush: close everything. `reason` marks unfinished responses partial. */
   closeAll(emit: Emit, reason?: string): void {
-    if (this.replay) { this.replay = undefined; this.closeCur(emit, reason ?? 'ring dump end not found'); }
+    if (this.ring.active) { this.ring.stop(); this.closeCur(emit, reason ?? 'ring dump end not found'); }
     this.closeCur(emit, reason);
     this.closeStar(emit, reason);
     this.nonXenRun = 0;
@@ -209,7 +188,7 @@ export class KeyTracker {
     }
     if (start.how === 'star') return;
     if (SINGLE_LINE_KEYS.has(b.key)) { b.st.done = true; this.closeCur(emit); return; }
-    if (b.key === 'w') this.replay = { end: line.text.trimEnd(), count: 0, lastTs: line.ts };
+    if (b.key === 'w') this.ring.begin(line);
   }
 
   private add(b: Block, line: TaggedLine): void {
@@ -238,7 +217,7 @@ export class KeyTracker {
     if (!b) return;
     this.cur = undefined;
     this.ctx.openKey = undefined;
-    if (this.replay) this.replay = undefined;
+    this.ring.stop();
     settleDone(b.st);
     const partial = reason !== undefined && !b.st.done ? reason : undefined;
     if (b.q) {
