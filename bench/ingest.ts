@@ -4,6 +4,7 @@ import net from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startDaemon } from './daemon.js';
+import { historyQueries, type QueryTimes } from './queries.js';
 import { cpuSeconds, fmt, now, rssMB, sleep } from './lib.js';
 import type { Row } from './run.js';
 
@@ -16,7 +17,7 @@ export function fixtureCorpus(): Buffer {
   return Buffer.concat(parts);
 }
 
-interface IngestRun { mbps: number; perCpu: number; linesPerS: number; wholeMbps: number; wholePerCpu: number; rss: number; ftsSecs: number; ftsBehind: number }
+interface IngestRun { mbps: number; perCpu: number; linesPerS: number; wholeMbps: number; wholePerCpu: number; rss: number; ftsSecs: number; ftsBehind: number; events: number; queries: QueryTimes[] }
 
 /** Bytes before the steady-state window, and the bytes measured after them. */
 const WARM_UP = 40 * 1024 * 1024;
@@ -42,6 +43,12 @@ export async function benchIngest(dir: string): Promise<Row[]> {
     { section: 'ingest', metric: 'daemon RSS after 240 MB (MB), median', value: fmt(med((r) => r.rss), 0) },
     { section: 'ingest', metric: 'full-text index: share of lines not yet indexed at the last byte, median', value: `${fmt(100 * med((r) => r.ftsBehind), 0)} %` },
     { section: 'ingest', metric: 'full-text index: all lines indexed this long after the last byte (s), median', value: fmt(med((r) => r.ftsSecs), 1) },
+    // The history the runs leave behind, queried over REST: median of the runs' medians.
+    ...runs[0].queries.map((q, i) => ({
+      section: 'history',
+      metric: `${q.name}, over ${fmt(med((r) => r.events) / 1000, 0)}k events (ms; results)`,
+      value: `${fmt(med((r) => r.queries[i].ms), 1)} (${q.results})`,
+    })),
   ];
 }
 
@@ -93,11 +100,13 @@ async function ingestOnce(dir: string): Promise<IngestRun> {
   const behind = await lagOf();
   while ((await lagOf()) > 0 && now() - q0 < 300_000) await sleep(100);
   const ftsSecs = (now() - q0) / 1000;
+  const queries = await historyQueries(d.url, 'fast', lines);
+  const events = Number(/^xenuart_events_total\{console="fast"\} (\d+)$/m.exec(await (await fetch(`${d.url}/metrics`)).text())?.[1] ?? NaN);
   const exited = new Promise((r) => d.proc.once('exit', r));
   d.proc.kill('SIGTERM');
   server.close();
   await exited;
   rmSync(dir, { recursive: true, force: true }); // ~0.4 GB a run
   const mb = bytesIn / 1048576;
-  return { ...steady, wholeMbps: mb / secs, wholePerCpu: mb / cpu, rss, ftsSecs, ftsBehind: behind / lines };
+  return { ...steady, wholeMbps: mb / secs, wholePerCpu: mb / cpu, rss, ftsSecs, ftsBehind: behind / lines, events, queries };
 }

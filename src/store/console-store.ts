@@ -2,8 +2,8 @@
 // - raw bytes in append-only segments (segments.ts): the truth, byte-exact;
 // - in an embedded SQLite database (WAL): the line index in blocks of consecutive lines
 //   (line-blocks.ts; a line's text is decoded from its raw bytes on read) with full-text search,
-//   the index of decoded events (plus status and audit records), boots, and the receive time of
-//   every chunk;
+//   the index of decoded events (plus status and audit records; found by kind and by seq through
+//   zones and posting lists, event-zones.ts), boots, and the receive time of every chunk;
 // - the events' JSON, one per line, in segment files of its own (events/): the bulk of an event
 //   never goes through SQLite's WAL.
 // Writes are batched in memory and committed by flush() at most every flushMs, so a kill -9 loses
@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SegmentLog } from './segments.js';
 import { PendingEvents, type EventRow } from './pending-events.js';
+import { ZoneBuilder, decodeIds, encodeIds, idRanges, zoneIds, type Zone } from './event-zones.js';
 import { F_CONT, F_CUT, F_PARTIAL, PendingLines, flagsOf, packBlocks, unpackBlock, type BlockLine, type BlockRow } from './line-blocks.js';
 import type { FramedLine } from '../framing/framer.js';
 import type { ConsoleEvent } from '../protocol/events.js';
@@ -105,6 +106,8 @@ export class ConsoleStore {
   private readonly stmt: ReturnType<ConsoleStore['prepare']>;
   private ftsUpTo: number;
   private closed = false;
+  /** Groups the event index rows into zones (event-zones.ts) as they are written. */
+  private readonly zones: ZoneBuilder;
 
   constructor(dir: string, consoleId: string, opts: StoreOptions) {
     this.console = consoleId;
@@ -124,11 +127,13 @@ export class ConsoleStore {
       CREATE VIRTUAL TABLE IF NOT EXISTS blocks_fts USING fts5(text, content='', contentless_delete=1, tokenize="unicode61 tokenchars '_'");
       CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, ts REAL NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS events_seq ON events(last_seq);
-      CREATE INDEX IF NOT EXISTS events_kind ON events(kind, last_seq);
+      CREATE TABLE IF NOT EXISTS event_zones (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, n INTEGER NOT NULL, min_seq INTEGER NOT NULL, max_seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS event_kinds (kind TEXT NOT NULL, zone INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (kind, zone)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS boots (id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, ts REAL NOT NULL, trigger TEXT NOT NULL, text TEXT NOT NULL);
     `);
     this.stmt = this.prepare();
     this.migrateLineRows();
+    this.zones = this.openZones();
     this.seg = new SegmentLog(path.join(dir, 'raw'), opts.segmentBytes);
     this.evlog = new SegmentLog(path.join(dir, 'events'), opts.segmentBytes);
     if (eventsV1) this.migrateEventsV1();
@@ -145,7 +150,8 @@ export class ConsoleStore {
     this.seg.ensureEnd(this.rawEnd);
     const maxSeq = (this.db.prepare('SELECT max(last_seq) AS m FROM blocks').get() as { m: number | null }).m ?? 0;
     this.nextSeqValue = Math.max(Number(this.getMeta('nextSeq') ?? 1), maxSeq + 1);
-    this.nextEventId = ((this.db.prepare('SELECT max(id) AS m FROM events').get() as { m: number | null }).m ?? 0) + 1;
+    // Ids are never reused, even when retention has removed every event: zones know the last one.
+    this.nextEventId = ((this.db.prepare('SELECT max(m) AS m FROM (SELECT max(id) AS m FROM events UNION ALL SELECT max(last_id) FROM event_zones)').get() as { m: number | null }).m ?? 0) + 1;
     this.ftsUpTo = Number(this.getMeta('ftsUpTo') ?? 0);
     const po = Number(this.getMeta('pendingOffset') ?? -1);
     if (po >= 0 && po < this.rawEnd) {
@@ -166,6 +172,8 @@ export class ConsoleStore {
       // EVENT_ROWS rows per statement: a busy console queues thousands of events per flush, and
       // one call per row costs a third more than the rows themselves.
       events: db.prepare(`INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES ${Array(EVENT_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
+      zone: db.prepare('INSERT OR REPLACE INTO event_zones (first_id, last_id, n, min_seq, max_seq) VALUES (?, ?, ?, ?, ?)'),
+      posting: db.prepare('INSERT OR REPLACE INTO event_kinds (kind, zone, ids) VALUES (?, ?, ?)'),
       boot: db.prepare('INSERT INTO boots (first_seq, ts, trigger, text) VALUES (?, ?, ?, ?)'),
       meta: db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
     };
@@ -237,8 +245,49 @@ export class ConsoleStore {
       const r = rows[i];
       s.event.run(r.id, r.kind, r.firstSeq, r.lastSeq, r.ts, r.off, r.len);
     }
-    for (const r of rows) if (r.boot) s.boot.run(r.firstSeq, r.ts, r.boot.trigger, r.boot.text);
+    const zones = this.zones;
+    for (const r of rows) {
+      zones.add(r.id, r.kind, r.firstSeq, r.lastSeq);
+      if (r.boot) s.boot.run(r.firstSeq, r.ts, r.boot.trigger, r.boot.text);
+    }
+    this.writeZones(zones);
     pend.clear();
+  }
+
+  /** Write the zones and posting lists that changed (in the caller's transaction). */
+  private writeZones(b: ZoneBuilder): void {
+    const s = this.stmt;
+    for (const { zone: z, kinds } of b.take()) {
+      s.zone.run(z.firstId, z.lastId, z.n, z.minSeq, z.maxSeq);
+      for (const k of kinds) s.posting.run(k, z.firstId, encodeIds(z.firstId, z.ids.get(k)!));
+    }
+  }
+
+  /**
+   * The zone builder, continuing the last zone. A database from before zones (an index on kind
+   * instead) gets its zones built from the events table once, and that index dropped.
+   */
+  private openZones(): ZoneBuilder {
+    const db = this.db;
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_kind'").get() !== undefined) {
+      db.transaction(() => {
+        db.exec('DELETE FROM event_zones; DELETE FROM event_kinds; DROP INDEX events_kind');
+        const b = new ZoneBuilder();
+        for (const r of db.prepare('SELECT id, kind, first_seq, last_seq FROM events ORDER BY id').iterate() as Iterable<{ id: number; kind: string; first_seq: number; last_seq: number }>) {
+          b.add(r.id, r.kind, r.first_seq, r.last_seq);
+        }
+        this.writeZones(b);
+      })();
+    }
+    type Row = { first_id: number; last_id: number; n: number; min_seq: number; max_seq: number };
+    const last = db.prepare('SELECT * FROM event_zones ORDER BY first_id DESC LIMIT 1').get() as Row | undefined;
+    if (!last) return new ZoneBuilder();
+    const ids = new Map<string, number[]>();
+    for (const p of db.prepare('SELECT kind, ids FROM event_kinds WHERE zone = ?').all(last.first_id) as Array<{ kind: string; ids: Buffer }>) {
+      ids.set(p.kind, decodeIds(last.first_id, p.ids));
+    }
+    const zone: Zone = { firstId: last.first_id, lastId: last.last_id, n: last.n, minSeq: last.min_seq, maxSeq: last.max_seq, ids };
+    return new ZoneBuilder(zone);
   }
 
   /** Events of index rows (`off`, `len` into the event log), in the rows' order. */
@@ -361,6 +410,8 @@ export class ConsoleStore {
       }
       this.db.prepare('DELETE FROM chunks WHERE off < ?').run(keepFrom);
       this.db.prepare('DELETE FROM events WHERE last_seq < ?').run(minSeq);
+      this.db.prepare('DELETE FROM event_zones WHERE max_seq < ?').run(minSeq);
+      this.db.prepare('DELETE FROM event_kinds WHERE zone < (SELECT coalesce(min(first_id), 9007199254740991) FROM event_zones)').run();
       // Event log segments that no kept event points into go too.
       const minOff = (this.db.prepare('SELECT min(off) AS m FROM events').get() as { m: number | null }).m ?? this.evEnd;
       for (let c = this.evlog.closedSegments(); c.length && c[0].end <= minOff; c = this.evlog.closedSegments()) this.evlog.dropOldest();
@@ -499,28 +550,61 @@ export class ConsoleStore {
 
   events(q: EventQuery): StoredEvent[] {
     this.flush();
-    const where: string[] = [];
+    // Seq conditions are checked on each row (the unary `+` keeps SQLite on the id, not on the
+    // seq index); zones narrow which ids are read: by kind through the posting lists, by seq
+    // through the zones' spans (event-zones.ts).
+    const seqWhere: string[] = [];
     const args: unknown[] = [];
-    if (q.kind && q.kind.length) {
-      const exact = q.kind.filter((k) => !k.endsWith('*'));
-      const prefixes = q.kind.filter((k) => k.endsWith('*')).map((k) => k.slice(0, -1));
-      const ors: string[] = [];
-      if (exact.length) { ors.push(`kind IN (${exact.map(() => '?').join(',')})`); args.push(...exact); }
-      for (const p of prefixes) { ors.push('substr(kind, 1, ?) = ?'); args.push(p.length, p); }
-      where.push(`(${ors.join(' OR ')})`);
-    }
-    if (q.from !== undefined) { where.push('last_seq >= ?'); args.push(q.from); }
-    if (q.to !== undefined) { where.push('first_seq <= ?'); args.push(q.to); }
-    if (q.afterId !== undefined) { where.push('id > ?'); args.push(q.afterId); }
+    let minSeq = -1;
+    let maxSeq = Number.MAX_SAFE_INTEGER;
+    if (q.from !== undefined) { seqWhere.push('+last_seq >= ?'); args.push(q.from); minSeq = Math.max(minSeq, q.from); }
+    if (q.to !== undefined) { seqWhere.push('+first_seq <= ?'); args.push(q.to); maxSeq = Math.min(maxSeq, q.to); }
     if (q.boot !== undefined) {
       const b = this.boots().find((x) => x.id === q.boot);
       if (!b) return [];
-      where.push('first_seq >= ?'); args.push(b.firstSeq);
-      if (b.lastSeq !== null) { where.push('first_seq <= ?'); args.push(b.lastSeq); }
+      seqWhere.push('+first_seq >= ?'); args.push(b.firstSeq);
+      minSeq = Math.max(minSeq, b.firstSeq);
+      if (b.lastSeq !== null) { seqWhere.push('+first_seq <= ?'); args.push(b.lastSeq); maxSeq = Math.min(maxSeq, b.lastSeq); }
     }
+    const afterId = q.afterId ?? 0;
     const limit = Math.min(Math.max(q.limit ?? 1000, 1), 100_000);
-    const sql = `SELECT off, len FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${q.desc ? 'DESC' : 'ASC'} LIMIT ${limit}`;
-    return this.readEvents(this.db.prepare(sql).all(...args) as Array<{ off: number; len: number }>);
+    const order = q.desc ? 'DESC' : 'ASC';
+    const and = seqWhere.map((w) => ' AND ' + w).join('');
+    // Zones whose span overlaps the seq range (all of them when there is none).
+    const zones = seqWhere.length
+      ? this.db.prepare('SELECT first_id, last_id FROM event_zones WHERE max_seq >= ? AND min_seq <= ? AND last_id > ?').all(minSeq, maxSeq, afterId) as Array<{ first_id: number; last_id: number }>
+      : undefined;
+    const rows: Array<{ off: number; len: number }> = [];
+    const kinds = (q.kind ?? []).filter((k) => !k.endsWith('*'));
+    const prefixes = (q.kind ?? []).filter((k) => k.endsWith('*')).map((k) => k.slice(0, -1));
+    if (kinds.length || prefixes.length) {
+      const ors: string[] = [];
+      const kargs: unknown[] = [];
+      if (kinds.length) { ors.push(`kind IN (${kinds.map(() => '?').join(',')})`); kargs.push(...kinds); }
+      for (const p of prefixes) { ors.push('(kind >= ? AND kind < ?)'); kargs.push(p, p + '\u{10ffff}'); }
+      const postings = this.db.prepare(`SELECT zone, ids FROM event_kinds WHERE (${ors.join(' OR ')}) ORDER BY zone ${order}`);
+      const byId = this.db.prepare(`SELECT off, len FROM events WHERE id = ?${and}`);
+      const inZones = zones && new Set(zones.map((z) => z.first_id));
+      for (const { zone, ids } of zoneIds(postings.iterate(...kargs) as Iterable<{ zone: number; ids: Buffer }>, !!q.desc)) {
+        if (inZones && !inZones.has(zone)) continue;
+        for (const id of ids) {
+          if (id <= afterId) continue;
+          const r = byId.get(id, ...args) as { off: number; len: number } | undefined;
+          if (r) rows.push(r);
+          if (rows.length >= limit) break;
+        }
+        if (rows.length >= limit) break;
+      }
+    } else {
+      const ranges = zones ? idRanges(zones, afterId) : [[afterId + 1, Number.MAX_SAFE_INTEGER] as [number, number]];
+      if (q.desc) ranges.reverse();
+      const st = this.db.prepare(`SELECT off, len FROM events WHERE id BETWEEN ? AND ?${and} ORDER BY id ${order} LIMIT ?`);
+      for (const [lo, hi] of ranges) {
+        for (const r of st.all(lo, hi, ...args, limit - rows.length) as Array<{ off: number; len: number }>) rows.push(r);
+        if (rows.length >= limit) break;
+      }
+    }
+    return this.readEvents(rows);
   }
 
   /** Lines and events positioned in [fromSeq, toSeq], in stream order (an event follows its last line). */
