@@ -13,6 +13,8 @@ export class SegmentLog {
   private segments: Segment[] = [];
   private fd = -1;
   private dirty = false;
+  /** The segment last read, kept open: a query reads many small ranges, mostly of one segment. */
+  private reader: { file: string; fd: number } | undefined;
 
   constructor(dir: string, segmentBytes: number) {
     this.dir = dir;
@@ -47,6 +49,7 @@ export class SegmentLog {
   /** Cut the log back to `end` (bytes written but never committed to the index, after a crash). */
   truncate(end: number): void {
     this.closeFd();
+    this.closeReader();
     while (this.segments.length && this.segments.at(-1)!.start >= end && this.segments.at(-1)!.start > 0) {
       const s = this.segments.pop()!;
       unlinkSync(s.file);
@@ -126,16 +129,16 @@ export class SegmentLog {
       const a = Math.max(from, s.start);
       const b = Math.min(to, s.start + s.size);
       if (b <= a) continue;
-      const fd = openSync(s.file, 'r');
-      try {
-        let r = 0;
-        while (r < b - a) {
-          const n = readSync(fd, out, pos + r, b - a - r, a - s.start + r);
-          if (n === 0) break;
-          r += n;
-        }
-      } finally {
-        closeSync(fd);
+      if (this.reader?.file !== s.file) {
+        this.closeReader();
+        this.reader = { file: s.file, fd: openSync(s.file, 'r') };
+      }
+      const fd = this.reader.fd;
+      let r = 0;
+      while (r < b - a) {
+        const n = readSync(fd, out, pos + r, b - a - r, a - s.start + r);
+        if (n === 0) break;
+        r += n;
       }
       pos += b - a;
     }
@@ -151,6 +154,7 @@ export class SegmentLog {
   dropOldest(): { start: number; end: number } | undefined {
     if (this.segments.length < 2) return undefined;
     const s = this.segments.shift()!;
+    if (this.reader?.file === s.file) this.closeReader();
     unlinkSync(s.file);
     return { start: s.start, end: s.start + s.size };
   }
@@ -158,6 +162,12 @@ export class SegmentLog {
   close(): void {
     this.syncNow();
     this.closeFd();
+    this.closeReader();
+  }
+
+  private closeReader(): void {
+    if (this.reader) closeSync(this.reader.fd);
+    this.reader = undefined;
   }
 
   /** Close the segment being written; a dirty one is fsynced first, on the thread pool (see sync()). */

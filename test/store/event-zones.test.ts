@@ -85,7 +85,10 @@ describe('event queries by zone', () => {
       const lastSeq = id * 3;
       const span = rnd(20) === 0 ? 200 + rnd(3000) : rnd(4); // now and then a block much longer than the others
       const kind = id % 997 === 0 ? 'xen.panic' : id % 1500 === 700 ? 'boot.start' : KINDS[rnd(KINDS.length)];
-      out.push({ kind, console: 'c', firstSeq: Math.max(1, lastSeq - span), lastSeq, ts: id, data: kind === 'boot.start' ? { trigger: 'xen', text: 'Xen version' } : { id } });
+      // Now and then a large event (a long report): the events read by a query lie far apart in
+      // the log, so they are read in several runs.
+      const data = kind === 'boot.start' ? { trigger: 'xen', text: 'Xen version' } : id % 61 === 0 ? { id, text: 'é'.repeat(40_000) } : { id };
+      out.push({ kind, console: 'c', firstSeq: Math.max(1, lastSeq - span), lastSeq, ts: id, data });
     }
     return out;
   }
@@ -128,7 +131,11 @@ describe('event queries by zone', () => {
   }
   function check(s: ConsoleStore, all: ConsoleEvent[]): void {
     for (const q of queries(all.length)) {
-      expect(s.events(q).map((e) => e.id), JSON.stringify(q)).toEqual(reference(all, s, q));
+      const got = s.events(q);
+      const want = reference(all, s, q);
+      expect(got.map((e) => e.id), JSON.stringify(q)).toEqual(want);
+      // And each event whole, as written.
+      for (const e of got) expect(e.data, JSON.stringify(q)).toEqual(all[e.id! - 1].data);
     }
   }
   function zoneRows(dir: string): Array<{ first_id: number; n: number }> {
