@@ -296,12 +296,17 @@ export class ConsoleStore {
 
   /** Events of index rows (`off`, `len` into the event log), in the rows' order. */
   private readEvents(rows: Array<{ off: number; len: number }>): StoredEvent[] {
+    return this.readEventBytes(rows).map((b) => JSON.parse(b.toString('utf8')) as StoredEvent);
+  }
+
+  /** The stored JSON (UTF-8) of index rows, in the rows' order: views of the buffers read. */
+  private readEventBytes(rows: Array<{ off: number; len: number }>): Buffer[] {
     // The rows' JSON in runs: rows close together in the log (gaps under READ_GAP) are read with
     // one read, so a query for events of one kind spread over the history reads those events and
     // little else, in few reads (one read per row was 1 000 opens and reads for 1 000 events; one
     // read of the whole span, up to 16 MB for the same query).
     const n = rows.length;
-    const out: StoredEvent[] = new Array(n);
+    const out: Buffer[] = new Array(n);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => rows[a].off - rows[b].off);
     for (let i = 0; i < n;) {
       const lo = rows[order[i]].off;
@@ -315,7 +320,7 @@ export class ConsoleStore {
       const buf = this.evlog.read(lo, hi);
       for (let k = i; k < j; k++) {
         const r = rows[order[k]];
-        out[order[k]] = JSON.parse(buf.toString('utf8', r.off - lo, r.off - lo + r.len)) as StoredEvent;
+        out[order[k]] = buf.subarray(r.off - lo, r.off - lo + r.len);
       }
       i = j;
     }
@@ -567,6 +572,14 @@ export class ConsoleStore {
   get rawStart(): number { return this.seg.start; }
 
   events(q: EventQuery): StoredEvent[] {
+    return this.eventsJson(q).map((b) => JSON.parse(b.toString('utf8')) as StoredEvent);
+  }
+
+  /**
+   * events() as the JSON each event was stored as, UTF-8: the API sends it as it is, with no
+   * decoding, parsing and serialising again of what may be megabytes of register dumps.
+   */
+  eventsJson(q: EventQuery): Buffer[] {
     this.flush();
     // Seq conditions are checked on each row (the unary `+` keeps SQLite on the id, not on the
     // seq index); zones narrow which ids are read: by kind through the posting lists, by seq
@@ -622,7 +635,7 @@ export class ConsoleStore {
         if (rows.length >= limit) break;
       }
     }
-    return this.readEvents(rows);
+    return this.readEventBytes(rows);
   }
 
   /** Lines and events positioned in [fromSeq, toSeq], in stream order (an event follows its last line). */

@@ -1,6 +1,7 @@
 // The REST API and WebSocket upgrade against a real daemon replaying a real capture instantly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFixture } from '../helpers/fixtures.js';
+import { decodeText } from '../../src/decoders/engine.js';
 import { startDaemon, WsCollector, type TestDaemon } from '../helpers/daemon.js';
 
 const FIXTURE = 'qemu/xen417-arm64-gicv3-smp2-keys.log';
@@ -74,6 +75,24 @@ describe('reads', () => {
     const p = await get('/api/v1/consoles/keys/events?kind=boot.*&boot=1');
     expect(p.json.events.length).toBe(1);
   });
+  it('sends events as the decoders made them (the stored JSON, sent as it is)', async () => {
+    // Receive times differ (decodeText has none): compared without them.
+    const noTs = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x) => (k === 'ts' ? undefined : x)));
+    const want = decodeText(readFixture(FIXTURE), 'keys');
+    const all = await get('/api/v1/consoles/keys/events?limit=100000');
+    expect(all.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const decoded = all.json.events.filter((e: any) => e.kind !== 'status');
+    expect(decoded.length).toBe(want.length);
+    // The live pipeline saw the end of input later than decodeText: compare what both had whole.
+    for (const [i, e] of decoded.entries()) {
+      expect(e).toMatchObject({ id: expect.any(Number), kind: want[i].kind, console: 'keys', firstSeq: want[i].firstSeq, lastSeq: want[i].lastSeq });
+      if (!want[i].partial) expect(noTs(e.data)).toEqual(noTs(want[i].data));
+    }
+    const none = await get('/api/v1/consoles/keys/events?kind=no.such.kind');
+    expect(none.text).toBe('{"events":[]}');
+    const newest = await get('/api/v1/consoles/keys/events?kind=xen.regs,xen.gic.lrs&order=desc&limit=3');
+    expect(newest.json.events.map((e: any) => e.id)).toEqual(decoded.filter((e: any) => ['xen.regs', 'xen.gic.lrs'].includes(e.kind)).map((e: any) => e.id).reverse().slice(0, 3));
+  });
   it('serves health, metrics and the OpenAPI document', async () => {
     expect((await call('GET', '/healthz')).json.ok).toBe(true);
     const m = await get('/metrics');
@@ -142,6 +161,11 @@ describe('roles and tokens', () => {
     const o = await call('POST', '/api/v1/consoles/keys/notes', { token: TOKENS.operator, body: '{"text":"flashed new dtb"}' });
     expect(o.status).toBe(200);
     expect(o.json).toMatchObject({ kind: 'note', data: { text: 'flashed new dtb', by: 'otto' } });
+    // Text beyond ASCII comes back unchanged from the stored JSON.
+    const text = 'naïve µs ☃ \u{1f600} "quoted" \\ back';
+    expect((await call('POST', '/api/v1/consoles/keys/notes', { token: TOKENS.operator, body: JSON.stringify({ text }) })).status).toBe(200);
+    const notes = await get('/api/v1/consoles/keys/events?kind=note&order=desc&limit=1');
+    expect(notes.json.events[0].data.text).toBe(text);
   });
 });
 

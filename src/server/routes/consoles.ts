@@ -7,6 +7,11 @@ import type { ConsoleRuntime } from '../../core/console.js';
 import { publicHolder } from '../../control/lease.js';
 import { BootOut, ConsoleOut, ConsoleParams, ErrorOut, EventOut, EventsQuery, LineOut, LinesQuery, NoteBody, RawQuery } from '../../protocol/api.js';
 
+const EVENTS_OPEN = Buffer.from('{"events":[');
+const EVENTS_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+const EMPTY = Buffer.alloc(0);
+
 type Params = Static<typeof ConsoleParams>;
 
 export function consoleInfo(d: Daemon, rt: ConsoleRuntime): Static<typeof ConsoleOut> {
@@ -106,7 +111,13 @@ export function consoleRoutes(d: Daemon) {
       if (!rt) return reply;
       const q = req.query;
       const kind = q.kind?.split(',').map((k) => k.trim()).filter(Boolean);
-      return { events: rt.store.events({ kind, from: q.from, to: q.to, boot: q.boot, limit: q.limit, desc: q.order === 'desc' }) };
+      // The events as stored (UTF-8 JSON of the EventOut shape) go out as they are: parsing and
+      // serialising them again took several times as long as the query (1.4 MB for 1 000 reports).
+      const json = rt.store.eventsJson({ kind, from: q.from, to: q.to, boot: q.boot, limit: q.limit, desc: q.order === 'desc' });
+      const parts: Buffer[] = [EVENTS_OPEN];
+      for (let i = 0; i < json.length; i++) parts.push(i ? COMMA : EMPTY, json[i]);
+      parts.push(EVENTS_CLOSE);
+      return reply.type('application/json; charset=utf-8').send(Buffer.concat(parts));
     });
 
     app.post<{ Params: Params; Body: Static<typeof NoteBody> }>('/api/v1/consoles/:id/notes', {
