@@ -1,11 +1,14 @@
-// Boot boundaries: emits `boot.start` when a banner shows that the board (re)started.
-// A Xen banner after Xen or Linux output is a new boot; an untagged Linux banner is a new boot
-// unless it is dom0 starting under the Xen of the current boot; a firmware banner (TF-A,
-// U-Boot) after Xen or Linux output is a reset. Guest (dN) banners never start a boot, and neither
-// do banner lines that debug keys print again (`h`/`?` version lines, the `w` ring replay).
+// Boot boundaries: emits `boot.start` where the board (re)started, at the first line of the boot.
+// Xen's start lines come in a fixed order (banners.ts: EFI loader, head.S, the replayed early
+// lines, banner, `Xen version`): the first of them seen begins the boot, and the later ones
+// belong to it; one that is not later than the last seen, or any after Linux output, begins the
+// next boot. An untagged Linux banner is a new boot unless it is dom0 starting under the Xen of
+// the current boot; a firmware banner (TF-A, U-Boot) after Xen or Linux output is a reset. Guest
+// (dN) banners never start a boot, and neither do lines that debug keys print again (`h`/`?`
+// version lines, the `w` ring replay).
 import type { Emit, Family, TaggedLine } from './types.js';
 import { code } from './util.js';
-import { LINUX_BANNER, XEN_FIGLET_FIRST, XEN_ONE_LINE } from './banners.js';
+import { LINUX_BANNER, XenStart, isEarlyStart, plainStart } from './banners.js';
 import { PRINTS_VERSION, RingReplay, detectKeyStart } from './xen/keys-shapes.js';
 
 type Trigger = 'xen' | 'linux' | 'firmware';
@@ -15,8 +18,8 @@ const FIRMWARE_BANNER = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1:
 
 export function bootFamily(): Family {
   let started = false;
-  let xenBanner = false; // figlet or one-line banner of this boot seen
-  let xenVersion = false; // `(XEN) Xen version` of this boot seen
+  /** The last Xen start line of this boot (its rank), -1 before any. */
+  let xenRank = -1;
   let linux = false;
   let linuxSeq = 0;
   /** The previous (XEN) line was the header of `h` or `?`: a `Xen version` line now is theirs. */
@@ -26,8 +29,15 @@ export function bootFamily(): Family {
 
   function start(line: TaggedLine, trigger: Trigger, emit: Emit): void {
     started = true;
-    xenBanner = xenVersion = linux = false;
+    xenRank = -1;
+    linux = false;
     emit({ kind: 'boot.start', firstSeq: line.seq, lastSeq: line.seq, ts: line.ts, data: { trigger, text: line.body.trim() } });
+  }
+
+  /** A Xen start line: it begins a boot unless it follows the earlier start lines of this one. */
+  function xenStart(line: TaggedLine, rank: XenStart, emit: Emit): void {
+    if (!started || linux || rank <= xenRank) start(line, 'xen', emit);
+    xenRank = rank;
   }
 
   return {
@@ -45,22 +55,21 @@ export function bootFamily(): Family {
           else afterVersionKey = PRINTS_VERSION.has(key.key);
           return;
         }
-        if (c !== 0x58 /* X */ || !XEN_VERSION.test(b) || versionOfKey) return;
-        if (!started || xenVersion || linux) start(line, 'xen', emit);
-        xenVersion = true;
+        if (c === 0x43 /* C */ && isEarlyStart(b)) xenStart(line, XenStart.Early, emit);
+        else if (c === 0x58 /* X */ && !versionOfKey && XEN_VERSION.test(b)) xenStart(line, XenStart.Version, emit);
         return;
       }
       if (line.stream === 'firmware') {
         if ((c !== 0x4e /* N */ && c !== 0x55 /* U */) || !FIRMWARE_BANNER.test(b)) return;
-        if (!started || xenBanner || xenVersion || linux) start(line, 'firmware', emit);
+        if (!started || xenRank >= 0 || linux) start(line, 'firmware', emit);
         return;
       }
       if (line.stream !== 'plain') return;
-      // Each banner starts with its own character: ` __  __` / ` Xen`, `Xen`, `Booting` / `Linux`.
-      if (c !== 0x20 && c !== 0x58 /* X */ && c !== 0x42 /* B */ && c !== 0x4c /* L */) return;
-      if ((c === 0x20 || c === 0x58) && (XEN_FIGLET_FIRST.test(b) || XEN_ONE_LINE.test(b))) {
-        if (!started || xenBanner || xenVersion || linux) start(line, 'xen', emit);
-        xenBanner = true;
+      // Each start line begins with its own character: ` __  __` / ` Xen`, `Xen`, `- `, `Booting` / `Linux`.
+      if (c !== 0x20 && c !== 0x09 && c !== 0x58 /* X */ && c !== 0x2d /* - */ && c !== 0x42 /* B */ && c !== 0x4c /* L */) return;
+      const rank = c === 0x42 || c === 0x4c ? undefined : plainStart(b);
+      if (rank !== undefined) {
+        xenStart(line, rank, emit);
         return;
       }
       if ((c === 0x42 || c === 0x4c) && LINUX_BANNER.test(b)) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsoleDecoder, decodeText } from '../../src/decoders/engine.js';
 import type { ConsoleEvent } from '../../src/protocol/events.js';
 import { bootFamily } from '../../src/decoders/boot.js';
-import { readFixture } from '../helpers/fixtures.js';
+import { listFixtures, readFixture } from '../helpers/fixtures.js';
 
 const starts = (text: string) =>
   decodeText(text, 't', [bootFamily]).map((e) => `${e.firstSeq}:${String((e.data as { trigger: string }).trigger)}`);
@@ -84,5 +84,50 @@ describe('boot.start', () => {
     expect(evs.filter((e) => e.kind === 'xen.focus').map((e) => [e.firstSeq, (e.data as { target: string }).target])).toEqual([[6, 'xen'], [11, 'dom0']]);
     const w = evs.find((e) => e.kind === 'xen.debugkey' && (e.data as { key: string }).key === 'w');
     expect(w).toMatchObject({ firstSeq: 7, lastSeq: 10, partial: true, reason: 'ring dump end not found' });
+  });
+
+  it('from 4.21 the pre-console lines come before the banner: the boot starts at the first of them (§5.7)', () => {
+    const next = [
+      '(XEN) Checking for initrd in /chosen', // 7
+      '(XEN) RAM: 0000000040000000 - 000000007fffffff',
+      '(XEN) MODULE[0]: 0000000040200000 - 000000004035ffff Xen         ',
+      '(XEN) Command line: console=dtuart dtuart=/pl011@9000000 dom0_mem=128M', // 10
+      '(XEN) Booting using Device Tree',
+      '(XEN) Looking for dtuart at "/pl011@9000000", options ""',
+      'Xen 4.21.0', // 13: no leading space from 4.20
+      VERSION,
+      '(XEN) Freed 424kB init memory.',
+    ];
+    expect(starts([...BOOTED, ...next].join('\n'))).toEqual(['1:xen', '7:xen']);
+    // And the next reboot, replaying the same lines, is one more boot.
+    expect(starts([...BOOTED, ...next, ...next].join('\n'))).toEqual(['1:xen', '7:xen', '16:xen']);
+  });
+
+  it('early printk: `- UART enabled -` starts the boot; `- CPU <id> booting -`, printed again by every secondary CPU, does not', () => {
+    const head = ['- UART enabled -', '- CPU 00000000 booting -', '- Current EL 00000008 -', '(XEN) Checking for initrd in /chosen', ' Xen 4.13.1', VERSION];
+    const secondary = ['(XEN) Bringing up CPU1', '- CPU 00000001 booting -', '- Current EL 00000008 -', '(XEN) CPU 1 booted.'];
+    expect(starts([...BOOTED, ...head, ...secondary, ...head].join('\n'))).toEqual(['1:xen', '7:xen', '17:xen']);
+    expect(starts(['- UART enabled -', '- Boot CPU booting -', '(XEN) Checking for initrd in /chosen', VERSION].join('\n'))).toEqual(['1:xen']);
+  });
+
+  it('the EFI loader line starts the boot; U-Boot before it already did (public/041, public/019)', () => {
+    const at = (f: string) => decodeText(readFixture(f), 't').filter((e) => e.kind === 'boot.start').map((e) => `${e.firstSeq}:${String(e.data.trigger)}`);
+    expect(at('public/041-rpi4-uefi-acpi-xen419-boot-dom0-watchdog-reboot.txt')).toEqual(['6:xen']);
+    expect(at('public/019-qemu-virt-smmuv3-xen421-efi-uboot-boot-banner.txt')).toEqual(['2:firmware']);
+  });
+
+  // The store's boot records (boot.start) and the boot timeline (xen.boot) must agree on every
+  // fixture: a boot record starts where a Xen boot does, unless firmware output began it.
+  it.each(listFixtures())('boot.start and xen.boot agree on where each boot begins: %s', (f) => {
+    const evs = decodeText(readFixture(f), 't');
+    const starts = evs.filter((e) => e.kind === 'boot.start');
+    for (const s of starts.filter((e) => e.data.trigger === 'xen')) {
+      expect(evs.some((e) => e.kind === 'xen.boot' && e.firstSeq === s.firstSeq), `boot.start at ${s.firstSeq}`).toBe(true);
+    }
+    for (const b of evs.filter((e) => e.kind === 'xen.boot' && e.data.startSeen)) {
+      const before = starts.filter((s) => s.firstSeq <= b.firstSeq).at(-1);
+      const ok = before !== undefined && (before.firstSeq === b.firstSeq || before.data.trigger === 'firmware');
+      expect(ok, `xen.boot at ${b.firstSeq}, last boot.start before it: ${JSON.stringify(before)}`).toBe(true);
+    }
   });
 });

@@ -3,17 +3,16 @@
 // `login:` on dom0's plain stream (or, `partial`, when the next boot starts, the board resets or
 // input ends first).
 //
-// A boot starts at the first of: the EFI loader banner (`Xen 4.21-unstable (c/s ...) EFI loader`),
-// the early-printk head (`- Boot CPU booting -`), the first pre-console line (`(XEN) Checking for
-// initrd in /chosen`, replayed on serial from 4.21), the banner (figlet or one line) and the
-// `(XEN) Xen version` line; a later trigger of a higher rank joins the same boot as long as nothing
-// else happened. A capture that starts mid-boot gets an implicit boot from its first Xen milestone
+// A boot starts at the first of Xen's start lines (banners.ts: the EFI loader banner, the
+// early-printk head lines, the first pre-console line `(XEN) Checking for initrd in /chosen`,
+// replayed on serial from 4.21, the banner and the `(XEN) Xen version` line); a later one of a
+// higher rank joins the same boot as long as nothing else happened. A capture that starts mid-boot gets an implicit boot from its first Xen milestone
 // (`startSeen: false`).
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { parseXenVersion } from './boot-version.js';
-import { LINUX_BANNER, XEN_FIGLET_FIRST, XEN_ONE_LINE } from '../banners.js';
+import { LINUX_BANNER, XEN_EFI_LOADER, XEN_ONE_LINE, XenStart, isEarlyStart, plainStart } from '../banners.js';
 import { code } from '../util.js';
 
 export interface Milestone {
@@ -23,8 +22,6 @@ export interface Milestone {
   [k: string]: unknown;
 }
 
-const enum Rank { Efi = 0, Head = 1, Early = 2, Banner = 3, Version = 4 }
-
 const MAX_MILESTONES = 64;
 /** Milestones that may repeat within one boot. */
 const REPEATABLE = new Set(['domu.loading']);
@@ -33,7 +30,6 @@ const IMPLICIT = new Set(['timer.up', 'gic.up', 'scheduler.up', 'cpus.up', 'iomm
 /** Milestones of the start itself (they do not count as progress). */
 const START = new Set(['efi.loader', 'xen.head', 'xen.early', 'xen.start']);
 
-const RE_EFI = /^\s*Xen (\d+\.\d+[\w.+~-]*) \(c\/s /;
 const RE_USERSPACE = /^(?:Run \S+ as init process|Freeing unused kernel (?:image (?:\(initmem\) )?)?memory)/;
 // A shell prompt or login prompt, possibly followed by what was typed: `/ # `, `~ # `, `# `,
 // `root@host:~# `, `uart:~$ `, `debian login: `.
@@ -113,14 +109,14 @@ export class BootTimeline {
     let m: RegExpExecArray | null;
     switch (code(b, 0)) {
       case 0x43: // C
-        if (b.startsWith('Checking for initrd in /chosen')) { this.start(Rank.Early, line, emit); this.mark('xen.early', line, emit); }
+        if (isEarlyStart(b)) { this.start(XenStart.Early, line, emit); this.mark('xen.early', line, emit); }
         else if (b.startsWith('Command line: ')) this.set('commandLine', b.slice(14).trim());
         else if (b.startsWith('Console output is synchronous')) this.set('syncConsole', true);
         return;
       case 0x58: // X
         if (b.startsWith('Xen version ')) {
           if (!versionAllowed) return;
-          this.start(Rank.Version, line, emit);
+          this.start(XenStart.Version, line, emit);
           this.mark('xen.start', line, emit);
           this.version(b);
         } else if (b.startsWith('Xen dom0less mode detected')) {
@@ -196,17 +192,27 @@ export class BootTimeline {
       }
     }
     const c = code(b, 0);
-    if (c === 0x20 || c === 0x58 /* X */) {
-      if (c === 0x20 && b.startsWith(' __  __') && XEN_FIGLET_FIRST.test(b)) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: 'figlet' }); return; }
-      // `Xen ` within the first 16 characters (the search stops there: lines can be long).
-      if (b.lastIndexOf('Xen ', 15) >= 0) {
-        let m = XEN_ONE_LINE.exec(b);
-        if (m) { this.start(Rank.Banner, line, emit); this.mark('xen.start', line, emit, { banner: b.trim() }); this.set('version', m[1]); return; }
-        m = RE_EFI.exec(b);
-        if (m) { this.start(Rank.Efi, line, emit); this.mark('efi.loader', line, emit); this.set('efi', true); this.set('version', m[1]); return; }
+    // Start lines begin with a space or tab (banners), `X` (a banner from 4.20, the EFI loader)
+    // or `-` (head.S); `Xen ` within the first 16 characters (the search stops there: lines can
+    // be long) or `- ` for the others.
+    if (((c === 0x20 || c === 0x09 || c === 0x58) && (b.startsWith(' __  __') || b.lastIndexOf('Xen ', 15) >= 0)) || (c === 0x2d && code(b, 1) === 0x20)) {
+      const rank = plainStart(b);
+      if (rank === XenStart.Banner) {
+        this.start(rank, line, emit);
+        const m = XEN_ONE_LINE.exec(b);
+        this.mark('xen.start', line, emit, { banner: m ? b.trim() : 'figlet' });
+        if (m) this.set('version', m[1]);
+        return;
       }
+      if (rank === XenStart.EfiLoader) {
+        this.start(rank, line, emit);
+        this.mark('efi.loader', line, emit);
+        this.set('efi', true);
+        this.set('version', XEN_EFI_LOADER.exec(b)![1]);
+        return;
+      }
+      if (rank === XenStart.UartEnabled || rank === XenStart.CpuBooting) { this.start(rank, line, emit); this.mark('xen.head', line, emit); return; }
     }
-    if (c === 0x2d /* - */ && b.startsWith('- Boot CPU booting -')) { this.start(Rank.Head, line, emit); this.mark('xen.head', line, emit); return; }
     const cur = this.boot;
     if (!cur || cur.emitted) return;
     if (c === 0x42 /* B */ || c === 0x4c /* L */) {
@@ -253,7 +259,7 @@ export class BootTimeline {
     if (this.boot && !this.boot.emitted) this.close(emit, reason, this.ctx.seq);
   }
 
-  private start(rank: Rank, line: TaggedLine, emit: Emit): void {
+  private start(rank: XenStart, line: TaggedLine, emit: Emit): void {
     const bt = this.boot;
     // Close the previous boot's open blocks first: their events (e.g. gic.up) belong to it.
     if (bt && !bt.emitted) {
