@@ -253,3 +253,20 @@ describe('robustness', () => {
     expect(evs[0].data.stack.length).toBeLessThanOrEqual(2048);
   });
 });
+
+describe('key `w` (§4.4): the console ring replayed', () => {
+  const F = 'qemu-debug/xen417-debug-gic3.log';
+  it('dumps printed again by the ring replay give no second event (the real capture: w at 518, its end at 881)', () => {
+    const evs = decode(fixtureLines(F).join('\n')).filter((e) => e.kind === 'xen.regs');
+    // Key d (179-276) and key 0 (278-357) once each, with the DOM0: DEBUG dump; none of 519-880.
+    expect(evs.map((e) => e.firstSeq)).toEqual([107, 179, 228, 278, 319]);
+  });
+  it('a dump open when `w` is pressed ends there; a dump after the replay is decoded', () => {
+    const d = lines(F, 177, 227); // the `d` header and CPU0's dump
+    const w = X("'w' pressed -> dumping console ring buffer (dmesg)");
+    const text = [...d.slice(0, 30), w, ...d, w, ...d].join('\n');
+    const evs = decode(text).filter((e) => e.kind === 'xen.regs');
+    expect(evs.map((e) => `${e.firstSeq}${e.partial ? '!' : ''}`)).toEqual(['3!', `${30 + 1 + 51 + 1 + 3}`]);
+    expect(evs[0].reason).toBe("interrupted by key 'w'");
+  });
+});
