@@ -45,6 +45,7 @@ export function bootFamily(): Family {
     push(line, emit) {
       const b = line.body;
       const c = code(b, 0);
+      if (line.replay) return;
       if (ring.active && ring.feed(line) !== 'after') return;
       if (line.stream === 'xen') {
         const versionOfKey = afterVersionKey;

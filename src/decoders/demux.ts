@@ -47,6 +47,7 @@ function mk(base: Base, stream: TaggedLine['stream'], body: string): TaggedLine 
     level: undefined,
     leakedLevel: undefined,
     split: undefined,
+    replay: undefined,
     partial: base.partial ? true : undefined,
   };
 }

@@ -41,6 +41,8 @@ export interface TaggedLine {
   leakedLevel?: string;
   /** The line was split out of another physical line (a `(XEN)` line glued onto a dom0 line). */
   split?: true;
+  /** A copy of earlier Xen output that dom0 printed again (`xl dmesg`, dmesg.ts): no decoder takes it for new. */
+  replay?: true;
   partial?: boolean;
 }
 

@@ -131,6 +131,7 @@ export function xenPlatformFamily(): Family {
     push(line, emit) {
       pendingEmit = emit;
       if (line.seq !== ctx.seq) { ctx.prevSeq = ctx.seq; ctx.seq = line.seq; }
+      if (line.replay) return;
       if (keys.inReplay && keys.replayLine(line, emit)) return;
       const stream = line.stream;
       if (stream === 'xen') { xenLine(line, emit); return; }

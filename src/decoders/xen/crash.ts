@@ -428,6 +428,7 @@ export function xenCrashFamily(): Family {
     name: 'xen-crash',
     push(line, emit) {
       const st = line.stream;
+      if (line.replay) return;
       if (ring.active && ring.feed(line) !== 'after') return;
       if (st === 'xen') {
         xenCount++;
