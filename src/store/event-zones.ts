@@ -9,7 +9,7 @@
 //
 // Why not an index on (kind, last_seq): a busy console stores about 2 000 events per MB of input
 // in a few dozen kinds, so every insert lands in the middle of that B-tree; it cost 2.5 us per
-// event, more than the row itself, about 9 % of ingest. A zone costs one row per kind it holds,
+// event, more than the row itself, about 8 % of ingest. A zone costs one row per kind it holds,
 // rewritten when the zone grows: a few dozen rows per 1 024 events.
 //
 // Pure: no SQLite here. The store persists zones and postings and runs the lookups.
