@@ -10,6 +10,9 @@ export const XEN_ONE_LINE = /^\s*Xen (\d+\.\d+[\w.+~-]*)\s*$/;
 /** An untagged Linux banner: `Booting Linux on physical CPU ...` or `Linux version ...`. */
 export const LINUX_BANNER = /^(?:Booting Linux on physical CPU|Linux version \d)/;
 
+/** `(XEN) Xen version 4.x ...` (§6 #11); group 1 the version. */
+export const XEN_VERSION = /^Xen version (\d+\.\d+\S*) /;
+
 /** The line the EFI loader prints first (`Xen 4.19-unstable (c/s <date> git:<hash>) EFI loader`); group 1 the version. */
 export const XEN_EFI_LOADER = /^\s*Xen (\d+\.\d+[\w.+~-]*) \(c\/s /;
 
@@ -18,9 +21,9 @@ export const XEN_EFI_LOADER = /^\s*Xen (\d+\.\d+[\w.+~-]*) \(c\/s /;
  * shows some of them, depending on the build and version: the EFI loader's line; with
  * CONFIG_EARLY_PRINTK the head.S lines `- UART enabled -` and, in newer versions, `- Boot CPU
  * booting -` (older ones print `- CPU <id> booting -`, as every secondary CPU does: not a start
- * line); `Checking for initrd in /chosen`, the first
- * line printed before the console is up (on the serial line with early printk, and from 4.21 for
- * every build, which replays those lines before the banner: §5.7); the banner; `Xen version`. A
+ * line); `Checking for initrd in /chosen`, the first line printed before the console is up
+ * (on the serial line with early printk, and from 4.21 for every build, which replays those
+ * lines before the banner: §5.7); the banner; `Xen version`. A
  * marker of a higher rank than the last one seen continues the same boot start; one of the same
  * or a lower rank is the next boot.
  */

@@ -8,12 +8,11 @@
 // version lines, the `w` ring replay).
 import type { Emit, Family, TaggedLine } from './types.js';
 import { code } from './util.js';
-import { LINUX_BANNER, XenStart, isEarlyStart, plainStart } from './banners.js';
-import { PRINTS_VERSION, RingReplay, detectKeyStart } from './xen/keys-shapes.js';
+import { LINUX_BANNER, XEN_VERSION, XenStart, isEarlyStart, plainStart } from './banners.js';
+import { PRINTS_VERSION, detectKeyStart } from './xen/keys-shapes.js';
 
 type Trigger = 'xen' | 'linux' | 'firmware';
 
-const XEN_VERSION = /^Xen version (\d+\.\d+\S*) /;
 const FIRMWARE_BANNER = /^(?:NOTICE: {2}Booting Trusted Firmware|NOTICE: {2}BL1: |U-Boot SPL \d{4}\.|U-Boot \d{4}\.\d\d)/;
 
 export function bootFamily(): Family {
@@ -24,8 +23,6 @@ export function bootFamily(): Family {
   let linuxSeq = 0;
   /** The previous (XEN) line was the header of `h` or `?`: a `Xen version` line now is theirs. */
   let afterVersionKey = false;
-  /** Old output replayed by `w` (banners included): nothing in it starts a boot. */
-  const ring = new RingReplay();
 
   function start(line: TaggedLine, trigger: Trigger, emit: Emit): void {
     started = true;
@@ -45,15 +42,14 @@ export function bootFamily(): Family {
     push(line, emit) {
       const b = line.body;
       const c = code(b, 0);
+      // Old output printed again (`w`, `xl dmesg`; replay.ts), banners included: nothing in it starts a boot.
       if (line.replay) return;
-      if (ring.active && ring.feed(line) !== 'after') return;
       if (line.stream === 'xen') {
         const versionOfKey = afterVersionKey;
         afterVersionKey = false;
         const key = c === 0x27 /* ' */ ? detectKeyStart(b, undefined) : undefined;
         if (key) {
-          if (key.key === 'w') ring.begin(line);
-          else afterVersionKey = PRINTS_VERSION.has(key.key);
+          afterVersionKey = PRINTS_VERSION.has(key.key);
           return;
         }
         if (c === 0x43 /* C */ && isEarlyStart(b)) xenStart(line, XenStart.Early, emit);

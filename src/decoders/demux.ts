@@ -48,6 +48,7 @@ function mk(base: Base, stream: TaggedLine['stream'], body: string): TaggedLine 
     leakedLevel: undefined,
     split: undefined,
     replay: undefined,
+    ringStart: undefined,
     partial: base.partial ? true : undefined,
   };
 }

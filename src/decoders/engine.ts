@@ -1,7 +1,7 @@
 // The decoder engine: demultiplexes each line and hands it to every family. One engine per
 // console; the same code runs live in the daemon and offline in `xenuart decode`.
 import { demuxInto } from './demux.js';
-import { DmesgReplay } from './dmesg.js';
+import { Replays } from './replay.js';
 import type { DecodedEvent, Emit, Family, FamilyFactory, InputLine, TaggedLine } from './types.js';
 import { frameAll } from '../framing/framer.js';
 import { defaultFamilies } from './families.js';
@@ -22,8 +22,8 @@ export class ConsoleDecoder {
   /** The tagged lines of the line being decoded (reused: no array per line). */
   private readonly tagged: TaggedLine[] = [];
   private readonly emit: Emit;
-  /** Marks the lines of an `xl dmesg` copy of output already seen (dmesg.ts). */
-  private readonly dmesg = new DmesgReplay();
+  /** Marks old output printed again (`w`, `xl dmesg`): replay.ts. */
+  private readonly replays = new Replays();
 
   constructor(console: string, factories: FamilyFactory[] = defaultFamilies) {
     this.console = console;
@@ -50,7 +50,7 @@ export class ConsoleDecoder {
     let nt: number;
     try {
       nt = demuxInto(line, tagged);
-      for (let i = 0; i < nt; i++) if (this.dmesg.feed(tagged[i])) tagged[i].replay = true;
+      for (let i = 0; i < nt; i++) this.replays.mark(tagged[i]);
     } catch {
       this.stats.familyErrors++;
       return [];

@@ -1,5 +1,6 @@
 // Types shared by every decoder family. Decoders are pure: lines in, events out, no I/O.
 import type { EventKind } from '../protocol/events.js';
+import type { Replay } from './replay.js';
 
 /** A framed console line, as the framer or the store gives it. */
 export interface InputLine {
@@ -41,8 +42,10 @@ export interface TaggedLine {
   leakedLevel?: string;
   /** The line was split out of another physical line (a `(XEN)` line glued onto a dom0 line). */
   split?: true;
-  /** A copy of earlier Xen output that dom0 printed again (`xl dmesg`, dmesg.ts): no decoder takes it for new. */
-  replay?: true;
+  /** Old output printed again (`w`, `xl dmesg`; replay.ts): no decoder takes it for new. */
+  replay?: Replay;
+  /** A `'w' pressed` header: the lines after it are the console ring (replay.ts). */
+  ringStart?: true;
   partial?: boolean;
 }
 

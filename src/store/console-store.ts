@@ -85,6 +85,9 @@ export interface Recovered {
 const READ_GAP = 4 * 1024;
 const READ_MAX = 16 * 1024 * 1024;
 
+/** One event's stored JSON. */
+const parseEvent = (b: Buffer): StoredEvent => JSON.parse(b.toString('utf8')) as StoredEvent;
+
 /** Event index rows per multi-row INSERT. */
 const EVENT_ROWS = 32;
 
@@ -296,7 +299,7 @@ export class ConsoleStore {
 
   /** Events of index rows (`off`, `len` into the event log), in the rows' order. */
   private readEvents(rows: Array<{ off: number; len: number }>): StoredEvent[] {
-    return this.readEventBytes(rows).map((b) => JSON.parse(b.toString('utf8')) as StoredEvent);
+    return this.readEventBytes(rows).map(parseEvent);
   }
 
   /** The stored JSON (UTF-8) of index rows, in the rows' order: views of the buffers read. */
@@ -572,7 +575,7 @@ export class ConsoleStore {
   get rawStart(): number { return this.seg.start; }
 
   events(q: EventQuery): StoredEvent[] {
-    return this.eventsJson(q).map((b) => JSON.parse(b.toString('utf8')) as StoredEvent);
+    return this.eventsJson(q).map(parseEvent);
   }
 
   /**

@@ -359,7 +359,7 @@ export function linuxFamily(): Family {
       // (and nothing is emitted for them, so emitFn is only needed past this point).
       const idle = active.size === 0 && tables.size === 0 && held.size === 0;
       // A copy of earlier output (`xl dmesg`: Xen's ring, guests' `(dN)` lines included).
-      if (line.replay) return;
+      if (line.replay === 'dmesg') return;
       if (line.stream === 'xen') {
         if (idle) return;
         emitFn = emitArg;

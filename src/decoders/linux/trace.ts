@@ -4,7 +4,8 @@
 // arm64 (`dump_backtrace`): ` sym+0xoff/0xsize[ [module[ buildid]]][ (CTPUFK)]`, older kernels
 //   ` [<ffff000008085d18>] sym+0x0/0x1b0`.
 // arm32: verbose `[<80260370>] (callee) from [<80260b0c>] (caller+0x50/0x5c)`, default
-//   ` callee from caller+0x50/0x5c` (a module's callee is `callee [mod]`), !KALLSYMS `Function entered at [<a>] from [<b>]`. Each line
+//   ` callee from caller+0x50/0x5c` (a module's callee is `callee [mod]`), !KALLSYMS
+//   `Function entered at [<a>] from [<b>]`. Each line
 //   names the callee (no offset) and the return address in its caller; the trace is the first
 //   callee followed by every line's caller side. ` r10:8538e974 r9:...` lines are saved registers.
 import { firstNonBlank } from '../util.js';

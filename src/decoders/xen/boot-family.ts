@@ -131,8 +131,10 @@ export function xenPlatformFamily(): Family {
     push(line, emit) {
       pendingEmit = emit;
       if (line.seq !== ctx.seq) { ctx.prevSeq = ctx.seq; ctx.seq = line.seq; }
-      if (line.replay) return;
-      if (keys.inReplay && keys.replayLine(line, emit)) return;
+      // Old output printed again (replay.ts): skipped, except that `w`'s ring lines count in its event.
+      if (line.replay === 'dmesg') return;
+      if (line.replay) { keys.ringLine(line, emit); return; }
+      if (keys.inReplay) keys.ringEnded(emit);
       const stream = line.stream;
       if (stream === 'xen') { xenLine(line, emit); return; }
       if (stream === 'plain') {

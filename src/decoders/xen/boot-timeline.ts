@@ -6,8 +6,8 @@
 // A boot starts at the first of Xen's start lines (banners.ts: the EFI loader banner, the
 // early-printk head lines, the first pre-console line `(XEN) Checking for initrd in /chosen`,
 // replayed on serial from 4.21, the banner and the `(XEN) Xen version` line); a later one of a
-// higher rank joins the same boot as long as nothing else happened. A capture that starts mid-boot gets an implicit boot from its first Xen milestone
-// (`startSeen: false`).
+// higher rank joins the same boot as long as nothing else happened. A capture that starts
+// mid-boot gets an implicit boot from its first Xen milestone (`startSeen: false`).
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import { isIdleFlush } from '../types.js';
 import type { PlatformContext } from './boot-context.js';

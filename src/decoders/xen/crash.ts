@@ -13,7 +13,6 @@ import { Unwrapper, type Unwrapped } from './crash-unwrap.js';
 import { decodeEsr, decodeIss, type EsrInfo } from './esr.js';
 import { CALL_TRACE, CPU_LINE, XEN_STACK } from './regs-lines.js';
 import { Dump, type DumpInit, type DumpTrigger, type XLine } from './regs.js';
-import { RingReplay, detectKeyStart } from './keys-shapes.js';
 import { code } from '../util.js';
 
 export const XEN_CRASH_KINDS = [
@@ -51,12 +50,6 @@ export function xenCrashFamily(): Family {
   let xenCount = 0;
   let panicLink: { after: string; afterSeq: number } | undefined;
   let lastAccess: { seq: number; domain: number; vcpu: number; text: string } | undefined;
-  /**
-   * Key `w` replays the console ring: register dumps, WARNs and traps printed earlier in the boot
-   * come out again, and decoding them would give each a second event. Skipped, as the key and
-   * boot decoders skip it.
-   */
-  const ring = new RingReplay();
 
   const mayWrap = (l: TaggedLine): boolean => {
     if (dump || panic) return true;
@@ -428,16 +421,16 @@ export function xenCrashFamily(): Family {
     name: 'xen-crash',
     push(line, emit) {
       const st = line.stream;
+      // Old output printed again (`w`, `xl dmesg`; replay.ts): the dumps, WARNs and traps in it
+      // had their events when they were printed.
       if (line.replay) return;
-      if (ring.active && ring.feed(line) !== 'after') return;
       if (st === 'xen') {
         xenCount++;
-        if (line.body.charCodeAt(0) === 0x27 /* ' */ && detectKeyStart(line.body, undefined)?.key === 'w') {
-          // What was open ends here (its lines, if any more, are in the ring).
+        if (line.ringStart) {
+          // `w` pressed: what was open ends here (its lines, if any more, are in the ring).
           curEmit = emit;
           unwrap.flush(out);
           closeAll(emit, "interrupted by key 'w'");
-          ring.begin(line);
           return;
         }
       }

@@ -27,51 +27,6 @@ export const PRINTS_VERSION = new Set(['h', '?']);
 
 /** A response is over when Xen has been silent this long (ms of host time) — key output comes in one burst. */
 export const GAP_MS = 3000;
-/** Most lines a `w` ring replay is followed for, when the ring's copy of its header never comes. */
-const MAX_RING_LINES = 200000;
-
-/**
- * The console ring replayed by `w` (§4.4, §5.7): old output, banners and key answers included,
- * that no decoder may take for new. It ends with the ring's copy of the `'w' pressed` header (the
- * last line the ring got). If that copy never comes (garbled on the wire), a silence of GAP_MS
- * ends it (the ring comes out in one burst), and so does firmware output (a reset: the ring never
- * holds it).
- */
-export class RingReplay {
-  private end?: string;
-  private lastTs = 0;
-  /** Lines of ring content seen so far. */
-  lines = 0;
-
-  get active(): boolean { return this.end !== undefined; }
-
-  /** The `'w' pressed` header line. */
-  begin(header: TaggedLine): void {
-    this.end = header.text.trimEnd();
-    this.lastTs = header.ts;
-    this.lines = 0;
-  }
-
-  /**
-   * One line while active: `ring` (content, the replay goes on), `last` (the ring's copy of the
-   * header: the replay is complete), `cap` (content, but the end was never found within
-   * MAX_RING_LINES) or `after` (not ring content: the replay ended before it, end not found).
-   */
-  feed(line: TaggedLine): 'ring' | 'last' | 'cap' | 'after' {
-    if (line.stream === 'firmware' || (line.ts > 0 && this.lastTs > 0 && line.ts - this.lastTs > GAP_MS)) {
-      this.end = undefined;
-      return 'after';
-    }
-    if (line.ts > 0) this.lastTs = line.ts;
-    this.lines++;
-    if (line.stream === 'xen' && line.text.trimEnd() === this.end) { this.end = undefined; return 'last'; }
-    if (this.lines >= MAX_RING_LINES) { this.end = undefined; return 'cap'; }
-    return 'ring';
-  }
-
-  stop(): void { this.end = undefined; }
-}
-
 export interface KeyStart {
   key: string;
   /** `header`: `'x' pressed -> ...`; `star`: `[x: desc]` under `*`; `first`: a headerless key's first line. */

@@ -7,7 +7,7 @@
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { DomainDumpParser } from './domain-dump.js';
-import { GAP_MS, KEY_DESCRIPTIONS, RingReplay, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+import { GAP_MS, KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
 /** This many non-empty non-Xen lines in a row end a response (dom0 output resumed). */
 const FLOOD_LINES = 3;
@@ -51,13 +51,14 @@ const RE_HANDLER_ROW = /^ key '(.)' \(ascii '([0-9a-fA-F]{2})'\) => (.*)$/;
 export class KeyTracker {
   private cur?: Block;
   private star?: Star;
-  private readonly ring = new RingReplay();
+  /** The open `w` block is taking the ring's lines (marked by replay.ts). */
+  private inRing = false;
   private nonXenRun = 0;
 
   constructor(private readonly ctx: PlatformContext) {}
 
   get inReplay(): boolean {
-    return this.ring.active;
+    return this.inRing;
   }
 
   /** A response (or a `*` run) is open: every line matters. */
@@ -69,18 +70,20 @@ export class KeyTracker {
     return this.cur?.key;
   }
 
-  /** A line while the `w` ring dump is being replayed (RingReplay); false when it is not part of it. */
-  replayLine(line: TaggedLine, emit: Emit): boolean {
+  /** A line of the ring that `w` replays (`replay` set by replay.ts): it counts in the `w` block. */
+  ringLine(line: TaggedLine, emit: Emit): void {
     const b = this.cur;
-    if (!b) { this.ring.stop(); return false; }
-    const v = this.ring.feed(line);
-    if (v === 'after') { this.closeCur(emit, 'ring dump end not found'); return false; }
+    if (!b || !this.inRing) return;
     b.lines++;
     b.lastSeq = line.seq;
-    b.ringLines = this.ring.lines;
-    if (v === 'last') { b.st.done = true; this.closeCur(emit); }
-    else if (v === 'cap') this.closeCur(emit, 'ring dump end not found');
-    return true;
+    b.ringLines = (b.ringLines ?? 0) + 1;
+    if (line.replay === 'ring-end') { b.st.done = true; this.closeCur(emit); }
+    else if (line.replay === 'ring-cap') this.closeCur(emit, 'ring dump end not found');
+  }
+
+  /** The ring replay ended before the ring's copy of the header (silence, firmware output). */
+  ringEnded(emit: Emit): void {
+    this.closeCur(emit, 'ring dump end not found');
   }
 
   /** A Xen-stream line. Returns true when it belongs to a key response. */
@@ -102,7 +105,7 @@ export class KeyTracker {
         cur.headerSeen = start.how === 'header';
         if (start.how === 'header') cur.description = start.text;
         this.add(cur, line);
-        if (cur.key === 'w') this.ring.begin(line);
+        if (cur.key === 'w') this.inRing = true;
         return true;
       }
       this.begin(start, line, emit);
@@ -142,7 +145,7 @@ export class KeyTracker {
 
   /** Focus change, new boot, flush: close everything. `reason` marks unfinished responses partial. */
   closeAll(emit: Emit, reason?: string): void {
-    if (this.ring.active) { this.ring.stop(); this.closeCur(emit, reason ?? 'ring dump end not found'); }
+    if (this.inRing) this.closeCur(emit, reason ?? 'ring dump end not found');
     this.closeCur(emit, reason);
     this.closeStar(emit, reason);
     this.nonXenRun = 0;
@@ -188,7 +191,7 @@ export class KeyTracker {
     }
     if (start.how === 'star') return;
     if (SINGLE_LINE_KEYS.has(b.key)) { b.st.done = true; this.closeCur(emit); return; }
-    if (b.key === 'w') this.ring.begin(line);
+    if (b.key === 'w') this.inRing = true;
   }
 
   private add(b: Block, line: TaggedLine): void {
@@ -217,7 +220,7 @@ export class KeyTracker {
     if (!b) return;
     this.cur = undefined;
     this.ctx.openKey = undefined;
-    this.ring.stop();
+    this.inRing = false;
     settleDone(b.st);
     const partial = reason !== undefined && !b.st.done ? reason : undefined;
     if (b.q) {
