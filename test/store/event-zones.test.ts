@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConsoleStore, type EventQuery, type StoreOptions } from '../../src/store/console-store.js';
 import { ZONE_EVENTS, ZoneBuilder, decodeIds, encodeIds, idRanges, zoneIds } from '../../src/store/event-zones.js';
 import type { ConsoleEvent } from '../../src/protocol/events.js';
+import { STORE_OPTS, tempDirs } from '../helpers/store.js';
 
-const OPTS: StoreOptions = { segmentBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 1000, retention: { maxBytes: 0, maxAgeDays: 0 } };
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'xenuart-zones-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const OPTS = STORE_OPTS;
+const tmp = tempDirs('zones');
 
 describe('ZoneBuilder', () => {
   it('groups events ZONE_EVENTS at a time, with their seq span and a list of ids per kind, and reports what changed', () => {

@@ -1,19 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { appendFileSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConsoleStore, type StoreOptions } from '../../src/store/console-store.js';
+import { ConsoleStore } from '../../src/store/console-store.js';
 import { LineFramer } from '../../src/framing/framer.js';
 import Database from 'better-sqlite3';
+import { STORE_OPTS, tempDirs } from '../helpers/store.js';
 
-const OPTS: StoreOptions = { segmentBytes: 1 << 20, fsync: 'never', fsyncIntervalMs: 1000, retention: { maxBytes: 0, maxAgeDays: 0 } };
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'xenuart-store-'));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const OPTS = STORE_OPTS;
+const tmp = tempDirs('store');
 
 /** Feed bytes the way the console pipeline does: raw first, then framed lines. */
 function ingest(store: ConsoleStore, data: Buffer | string, ts = 1000): LineFramer {
