@@ -15,6 +15,11 @@ import type { StoredLine } from '../store/console-store.js';
 
 /** A console quiet this long lets the full-text index catch up faster (see indexTick). */
 const QUIET_MS = 250;
+/** A console quiet this long lets the decoders close the blocks only silence ends. */
+const DECODER_IDLE_MS = 1000;
+/** Most stored lines decoded again at a restart (resumeDecoders), and how many of them from the boot's start. */
+const RESUME_LINES = 250_000;
+const RESUME_HEAD = 20_000;
 
 export interface ConsoleCounters {
   bytesIn: number;
@@ -91,6 +96,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
       maxLineBytes: cfg.framing.maxLineBytes,
       onLine: (l) => this.onLine(l),
     });
+    this.resumeDecoders();
     if (this.store.recovered) {
       // The line that was open when the daemon last stopped: frame it again, close it as partial.
       const r = this.store.recovered;
@@ -158,9 +164,10 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   /**
    * Feed the decoders. Xen ends every printk line with a newline, so a `(XEN)`/`(dN)` line flushed
    * as partial (the UART paused mid-line for longer than idleFlushMs, e.g. a loaded TCG host) is
-   * held until its continuation arrives and decoded whole, at the seq where it started.
+   * held until its continuation arrives and decoded whole, at the seq where it started. `sink`
+   * takes the events: addEvent, or resumeDecoders' own, which keeps them out of the store.
    */
-  private decode(line: FramedLine): void {
+  private decode(line: FramedLine | StoredLine, sink: (ev: ConsoleEvent) => void = this.addEvent): void {
     const held = this.heldPartial;
     if (held) {
       this.heldPartial = undefined;
@@ -169,32 +176,87 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
         delete joined.partial;
         if (line.partial) joined.partial = true;
         if (line.partial) { this.heldPartial = joined; return; }
-        for (const ev of this.decoder.push(joined)) this.addEvent(ev);
+        for (const ev of this.decoder.push(joined)) sink(ev);
         return;
       }
-      for (const ev of this.decoder.push(held)) this.addEvent(ev);
+      for (const ev of this.decoder.push(held)) sink(ev);
     }
     if (line.partial && (line.text.startsWith('(XEN)') || /^\(d\d+\)/.test(line.text))) {
       this.heldPartial = line;
       return;
     }
-    for (const ev of this.decoder.push(line)) this.addEvent(ev);
+    for (const ev of this.decoder.push(line)) sink(ev);
   }
 
-  private releaseHeld(): void {
+  /** Close what silence ends (DECODER_IDLE_MS with no data, or a debug key's answer complete). */
+  private idleFlush(reason: string, sink: (ev: ConsoleEvent) => void = this.addEvent): void {
     const held = this.heldPartial;
-    if (!held) return;
-    this.heldPartial = undefined;
-    for (const ev of this.decoder.push(held)) this.addEvent(ev);
+    if (held) {
+      this.heldPartial = undefined;
+      for (const ev of this.decoder.push(held)) sink(ev);
+    }
+    for (const ev of this.decoder.flush(reason)) sink(ev);
   }
 
-  private addEvent(ev: ConsoleEvent): StoredEvent {
+  /**
+   * After a restart, bring the decoders back to where they were when the daemon stopped: decode
+   * the current boot's stored lines again, keeping their events out of the store (it has them).
+   * Without this a restarted daemon knows nothing of the boot in progress: `xl dmesg` output would
+   * be decoded as new (a phantom boot, every GIC and trap event twice), register dumps would lose
+   * the Xen version, and a dump still open at the stop would never come out. The silences between
+   * the stored lines close blocks as the idle timer did. The downtime is one more silence: the
+   * blocks it closes come out now, unless the store has them already (closed before the stop).
+   * A boot longer than RESUME_LINES is decoded in two parts: its first RESUME_HEAD lines (what
+   * boot-wide state needs: the start line, the version, the GIC) and its last lines.
+   */
+  private resumeDecoders(): void {
+    const last = this.store.boots().at(-1);
+    const to = this.store.nextSeq - 1;
+    if (!last || last.firstSeq > to) return;
+    const from = last.firstSeq;
+    let focus: string | undefined;
+    const discard = (ev: ConsoleEvent): void => {
+      if (ev.kind === 'xen.focus' && typeof ev.data.target === 'string') focus = ev.data.target;
+    };
+    let prevTs = 0;
+    const feed = (lo: number, hi: number): void => {
+      for (let seq = lo; seq <= hi;) {
+        const lines = this.store.lines({ from: seq, to: hi, limit: 100_000 });
+        if (lines.length === 0) break;
+        for (const l of lines) {
+          if (prevTs > 0 && l.ts - prevTs >= DECODER_IDLE_MS) this.idleFlush('idle', discard);
+          prevTs = l.ts;
+          this.decode(l, discard);
+        }
+        seq = lines[lines.length - 1].seq + 1;
+      }
+    };
+    if (to - from + 1 <= RESUME_LINES) feed(from, to);
+    else {
+      feed(from, from + RESUME_HEAD - 1);
+      this.idleFlush('idle: history skipped', discard);
+      prevTs = 0;
+      feed(to - (RESUME_LINES - RESUME_HEAD) + 1, to);
+    }
+    const closed: ConsoleEvent[] = [];
+    this.idleFlush('idle: daemon restarted', (ev) => { discard(ev); closed.push(ev); });
+    if (focus) this.focus = focus;
+    if (closed.length === 0) return;
+    const lo = Math.min(...closed.map((e) => e.firstSeq));
+    const kind = [...new Set(closed.map((e) => e.kind))];
+    const have = new Set(this.store.events({ kind, from: lo, to, limit: 100_000 }).map((e) => `${e.kind} ${e.firstSeq}`));
+    for (const ev of closed) if (!have.has(`${ev.kind} ${ev.firstSeq}`)) this.addEvent(ev);
+    // Nobody listens yet: they are in the store, and not in a batch that the first chunk would send late.
+    this.publish();
+  }
+
+  private readonly addEvent = (ev: ConsoleEvent): StoredEvent => {
     const stored = this.store.appendEvent(ev);
     if (ev.kind !== 'status' && ev.kind !== 'audit') this.counters.events++;
     if (ev.kind === 'xen.focus' && typeof ev.data.target === 'string') this.focus = ev.data.target;
     this.batch.push(eventMessage(stored));
     return stored;
-  }
+  };
 
   /** Append a record that is not decoded from the UART (status, audit) at the current position. */
   record(kind: string, data: Record<string, unknown>): StoredEvent {
@@ -237,18 +299,16 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     else {
       this.decoderIdleTimer = setTimeout(() => {
         this.decoderIdleTimer = undefined;
-        this.releaseHeld();
-        for (const ev of this.decoder.flush('idle')) this.addEvent(ev);
+        this.idleFlush('idle');
         this.publish();
-      }, 1000);
+      }, DECODER_IDLE_MS);
       this.decoderIdleTimer.unref();
     }
   }
 
   /** Close blocks that only silence can end (a debug key's last register dump) and publish them now. */
   flushDecoders(reason: string): void {
-    this.releaseHeld();
-    for (const ev of this.decoder.flush(reason)) this.addEvent(ev);
+    this.idleFlush(reason);
     this.publish();
   }
 
