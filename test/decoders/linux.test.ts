@@ -612,6 +612,22 @@ describe('framing hazards', () => {
     const evs = decode(['[ 1.0] Kernel panic - not syncing: x', '[ 1.1] CPU: 0 PID: 1 Comm: init Not tainted 6.1 #1', 'U-Boot 2024.04 (May 31 2024 - 15:00:11 +0000)'].join('\n'));
     expect(evs[0]).toMatchObject({ kind: 'linux.panic', partial: true, reason: 'interrupted by new boot' });
   });
+  it("a report in Xen's console ring printed again by key `w` gives no second event (a guest's, and dom0's with console_to_ring)", () => {
+    const report = [
+      'Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b',
+      'CPU: 0 PID: 1 Comm: init Not tainted 6.1.0 #1',
+      'Call trace:',
+      ' panic+0x184/0x364',
+      '---[ end Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b ]---',
+    ];
+    const w = "(XEN) 'w' pressed -> dumping console ring buffer (dmesg)";
+    for (const prefix of ['(d1) ', '']) {
+      const live = report.map((l, i) => `${prefix}[   9.${i}] ${l}`);
+      // The ring (§4.4, §5.7): the report again, then the ring's copy of the `w` header.
+      const evs = decode([...live, w, '(XEN) Xen version 4.17.7 (@) (gcc) debug=n', ...live, w, ...live].join('\n'));
+      expect(evs.filter((e) => e.kind === 'linux.panic').map((e) => e.firstSeq), `prefix '${prefix}'`).toEqual([1, 2 * live.length + 4]);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

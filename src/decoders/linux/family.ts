@@ -358,8 +358,9 @@ export function linuxFamily(): Family {
       // anything while nothing is open: those return after a few tests, before any allocation
       // (and nothing is emitted for them, so emitFn is only needed past this point).
       const idle = active.size === 0 && tables.size === 0 && held.size === 0;
-      // A copy of earlier output (`xl dmesg`: Xen's ring, guests' `(dN)` lines included).
-      if (line.replay === 'dmesg') return;
+      // A copy of earlier output (replay.ts): Xen's ring, printed again by `xl dmesg` or key `w`.
+      // The ring holds guests' `(dN)` lines, and dom0's own with `console_to_ring` (reference §5.7).
+      if (line.replay) return;
       if (line.stream === 'xen') {
         if (idle) return;
         emitFn = emitArg;
