@@ -296,6 +296,15 @@ describe('focus, timer, uart, vGIC, IRQ routing', () => {
     expect(parseVgic('d1v0: vGICD: bad read width 2 r3 offset 0x000800')).toMatchObject({ access: 'bad-read-width', width: 2, reg: 3, offset: '0x000800', domain: 1 });
     expect(parseVgic('d1v0: vGICR: SGI: unhandled read r2 offset 0x000c00')).toMatchObject({ access: 'unhandled-read', sgi: true });
     expect(parseVgic('d0: extended region 0: 0x40400000->0x70000000')).toBeUndefined();
+    // [rendered] vgic.c: printk("%pv trying to clear pending interrupt %u.\n"); gprintk (`%pv ` in front),
+    // with gdprintk's file:line in a debug build.
+    expect(parseVgic('d0v1 trying to clear pending interrupt 27.')).toEqual({ frame: 'GIC', access: 'clear-pending', irq: 27, domain: 0, vcpu: 1, text: 'd0v1 trying to clear pending interrupt 27.' });
+    expect(parseVgic('d1v0 irq 40 migration failed: requested while in progress')).toMatchObject({ access: 'migration-failed', irq: 40, domain: 1, vcpu: 0 });
+    expect(parseVgic('vgic.c:300:d1v0 irq 40 migration failed: requested while in progress')).toMatchObject({ access: 'migration-failed', irq: 40 });
+    expect(parseVgic('d0v1 tried to clear nothing')).toBeUndefined();
+    // As events, from the console: one each.
+    const evs = decode(['(XEN) d0v1 trying to clear pending interrupt 27.', '(XEN) d1v0 irq 40 migration failed: requested while in progress'].join('\n'));
+    expect(of(evs, 'xen.vgic.unhandled').map((e) => `${e.firstSeq}:${String(e.data.access)}:${String(e.data.irq)}`)).toEqual(['1:clear-pending:27', '2:migration-failed:40']);
   });
   it('IRQ routing errors (public/001: the maintenance IRQ taken by Xen)', () => {
     const evs = decode(readFixture('public/001-rk3399-xen410-dom0-irq-panic.txt').toString());

@@ -217,6 +217,21 @@ describe('vGIC unhandled accesses', () => {
     expect(f).toMatchObject({ domain: 0, vcpu: 1 });
     expect(f.title).toMatch(/GICD_ITARGETSR1/);
   });
+
+  it("DERIVED: vgic.c's messages about one interrupt are a finding per interrupt, with what it means", () => {
+    const t = text(HEALTHY).replace(/(\(XEN\) d0v1: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER0\r?\n)/,
+      '$1(XEN) d0v1 trying to clear pending interrupt 27.\r\n(XEN) d0v0 trying to clear pending interrupt 48.\r\n(XEN) d0v1 trying to clear pending interrupt 27.\r\n(XEN) d0v0 irq 48 migration failed: requested while in progress\r\n');
+    const fs = analyzeLog(t).findings.filter((x) => x.rule === 'vgic-unhandled' && x.severity === 'warning');
+    expect(fs.map((f) => f.title).sort()).toEqual([
+      'd0: IRQ 48 was not moved to the vCPU the guest asked for (1×)',
+      'd0: the vGIC cannot withdraw IRQ 27, which the guest tried to clear (2×)',
+      'd0: the vGIC cannot withdraw IRQ 48, which the guest tried to clear (1×)',
+    ]);
+    const clear27 = fs.find((f) => /IRQ 27/.test(f.title))!;
+    expect(clear27).toMatchObject({ domain: 0, vcpu: 1 });
+    expect(clear27.explanation).toMatch(/ICPENDR/);
+    expect(clear27.evidence).toHaveLength(2);
+  });
 });
 
 describe('dom0 silence', () => {

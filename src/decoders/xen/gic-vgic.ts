@@ -2,7 +2,9 @@
 // vgic-v3-its.c / vgic.c), e.g. `d0v0: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER4`,
 // `d0v1: vGICR: SGI: unhandled word write ... to ICACTIVER0`, `d1v0: vGICD: bad read width 2 r3
 // offset 0x000800`, `d0v0: vGICD: RAZ on reserved register offset 0x00000c`. Debug builds may put a
-// `file.c:NN:` in front (gdprintk).
+// `file.c:NN:` in front (gdprintk). Also vgic.c's two messages about one guest interrupt:
+// `d0v1 trying to clear pending interrupt 27.`, `d1v0 irq 40 migration failed: requested while in
+// progress` (access `clear-pending`, `migration-failed`).
 
 export interface VgicData {
   domain?: number;
@@ -10,7 +12,9 @@ export interface VgicData {
   frame: 'GICD' | 'GICR' | 'GITS' | 'GIC';
   /** The vGICR SGI frame (`vGICR: SGI:`). */
   sgi?: boolean;
-  access: 'unhandled-write' | 'unhandled-read' | 'bad-read-width' | 'bad-write-width' | 'raz' | 'wi' | 'unhandled-command' | 'other';
+  access: 'unhandled-write' | 'unhandled-read' | 'bad-read-width' | 'bad-write-width' | 'raz' | 'wi' | 'unhandled-command' | 'clear-pending' | 'migration-failed' | 'other';
+  /** The guest interrupt (clear-pending, migration-failed). */
+  irq?: number;
   register?: string;
   offset?: string;
   value?: string;
@@ -28,10 +32,15 @@ const RE_BAD_WIDTH = /^bad (read|write) width (\d+) r(\d+) offset (0x[0-9a-fA-F]
 const RE_RAZ_WI = /^(RAZ|WI) on (implementation defined|reserved) register offset (0x[0-9a-fA-F]+|\d+)/;
 const RE_ITS_CMD = /^(?:unhandled ITS command|ignoring MOVALL command)/;
 const RE_ACTIVE_STATE = /^IRQ(\d+): (clearing|setting) active state not supported/;
+// vgic.c, without a frame name: `printk("%pv trying to clear pending interrupt %u.\n")` (a write to
+// ICPENDR for an interrupt in flight, which the old vGIC cannot withdraw) and `gprintk(...
+// "irq %u migration failed: requested while in progress\n")` (gprintk puts `%pv ` in front).
+const RE_VGIC_C = /^(?:[\w./-]+\.c:\d+:\s*)?d(\d+)v(\d+):? (?:trying to clear pending interrupt (\d+)|irq (\d+) migration failed: requested while in progress)/;
 
 export function parseVgic(body: string): VgicData | undefined {
   const at = body.indexOf('GIC');
-  if (at < 0 || at > 40) return undefined;
+  if (at < 0) return vgicC(body);
+  if (at > 40) return undefined;
   const m = RE_HEAD.exec(body);
   if (!m) return undefined;
   const fr = m[4];
@@ -55,4 +64,12 @@ export function parseVgic(body: string): VgicData | undefined {
     d.register = x[2] === 'clearing' ? 'ICACTIVER' : 'ISACTIVER';
   }
   return d;
+}
+
+function vgicC(body: string): VgicData | undefined {
+  if (!body.includes('pending interrupt') && !body.includes('migration failed')) return undefined;
+  const m = RE_VGIC_C.exec(body);
+  if (!m) return undefined;
+  const clear = m[3] !== undefined;
+  return { frame: 'GIC', access: clear ? 'clear-pending' : 'migration-failed', text: body.trim(), domain: Number(m[1]), vcpu: Number(m[2]), irq: Number(clear ? m[3] : m[4]) };
 }

@@ -15,7 +15,8 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
     const d = e.data as Record<string, unknown>;
     const frame = String(d.frame ?? 'GIC') + (d.sgi ? ' SGI' : '');
     const access = String(d.access ?? 'other');
-    const reg = String(d.register ?? '').replace(/\d+$/, 'n') || (typeof d.offset === 'string' ? `offset ${d.offset}` : '');
+    // One guest interrupt (vgic.c's messages) is its own group; registers group by name (ICACTIVERn).
+    const reg = typeof d.irq === 'number' ? `IRQ ${d.irq}` : String(d.register ?? '').replace(/\d+$/, 'n') || (typeof d.offset === 'string' ? `offset ${d.offset}` : '');
     const k = `${d.domain}|${frame}|${access}|${reg}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { domain: typeof d.domain === 'number' ? d.domain : undefined, frame, access, reg, events: [] }));
@@ -38,6 +39,20 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
     }
     const evidence: Evidence[] = runs.slice(0, 6).map((r) => ({ firstSeq: r.firstSeq, lastSeq: r.lastSeq, note: r.texts.length > 1 ? `${r.texts[0]} (+${r.texts.length - 1} more)` : r.texts[0] }));
     if (runs.length > 6) evidence.push({ firstSeq: runs.at(-1)!.firstSeq, lastSeq: runs.at(-1)!.lastSeq, note: `${g.events.length} accesses in all` });
+    const irqFinding = IRQ_MESSAGES[g.access];
+    if (irqFinding) {
+      out.push({
+        severity: 'warning',
+        title: `${dom}: ${irqFinding.title(g.reg)} (${g.events.length}×)`,
+        explanation: `${dom}${vcpus.length ? ` (vCPU ${vcpus.join(', ')})` : ''}: ${g.events[0].text}. ${irqFinding.explain(g.reg)}`,
+        domain: g.domain,
+        vcpu: vcpus.length === 1 ? vcpus[0] : undefined,
+        evidence,
+        rule: 'vgic-unhandled',
+        score: irqFinding.score + (afterBoot !== undefined && g.events[0].firstSeq > afterBoot ? 5 : 0),
+      });
+      continue;
+    }
     const regName = g.reg.startsWith('offset ') ? gicdRegister(g.frame, Number(g.reg.slice(7))) : undefined;
     const what = `${PHRASE[g.access] ?? 'access'}${g.reg ? ` of ${g.reg}${regName ? ` (${regName})` : ''}` : ''} on the ${g.frame}`;
     const first = g.events[0];
@@ -67,6 +82,28 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
   }
   return out;
 }
+
+/**
+ * vgic.c's messages about one guest interrupt (xen-console-reference §3.5). The old vGIC ignores
+ * writes to ICPENDR, and says so only for an interrupt already in flight (queued or in an LR);
+ * vgic_migrate_irq refuses a new target while the previous move is still being completed.
+ */
+const IRQ_MESSAGES: Record<string, { title: (irq: string) => string; explain: (irq: string) => string; score: number }> = {
+  'clear-pending': {
+    title: (irq) => `the vGIC cannot withdraw ${irq}, which the guest tried to clear`,
+    explain: (irq) => `The guest wrote GICD_ICPENDR to clear the pending state of ${irq} while Xen already had it in flight; Xen's vGIC ignores ICPENDR writes, so the guest still takes that interrupt. ` +
+      `A driver that clears a pending interrupt on purpose (after masking its device, on resume) then gets one it does not expect: a spurious interrupt, or for a level-triggered line still asserted, a storm that ends in "irq N: nobody cared". ` +
+      `What to check: which driver owns ${irq} (cat /proc/interrupts in the guest), and whether its handler copes with an interrupt when its device has nothing pending.`,
+    score: 25,
+  },
+  'migration-failed': {
+    title: (irq) => `${irq} was not moved to the vCPU the guest asked for`,
+    explain: (irq) => `The guest changed the target vCPU of ${irq} (GICD_ITARGETSR / GICD_IROUTER) while Xen was still completing a previous move of it, and Xen refused the new target: ` +
+      `the interrupt keeps going to the vCPU it went to before. If that vCPU is offline, or sits with interrupts masked, ${irq} looks lost. ` +
+      `Typical causes: irqbalance or CPU hotplug in the guest moving interrupts quickly. What to check: key q (the vCPU whose LRs hold ${irq}) and the guest's /proc/irq/N/smp_affinity.`,
+    score: 35,
+  },
+};
 
 const PHRASE: Record<string, string> = {
   'unhandled-read': 'read',
