@@ -6,6 +6,9 @@ import type { RecordMessage } from '../protocol/messages.js';
 import { isShellPrompt, isXenOrGuestLine } from './analyze-context.js';
 import { firstNonBlank } from '../decoders/util.js';
 
+/** Most of a boot's last lines searched for its last dom0 line when the daemon restarts. */
+const RESUME_LINES = 5000;
+
 export interface WatchOptions {
   watchSeconds: number;
   auto: boolean;
@@ -20,9 +23,32 @@ export class SilenceWatch {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly rt: ConsoleRuntime, private readonly opts: WatchOptions, private readonly onSuggest?: () => void) {
+    this.resume();
     rt.on('records', (recs) => this.observe(recs));
     this.timer = setInterval(() => this.check(), 1000);
     this.timer.unref();
+  }
+
+  /**
+   * After a restart, take up the watch where it was: a boot of this console still short of its
+   * shell prompt is still booting, silent since its last dom0 line (found in its last lines), and
+   * already suggested if a suggestion came after that line. A typed command still running is not
+   * restored.
+   */
+  private resume(): void {
+    const store = this.rt.store;
+    const boot = store.boots().at(-1);
+    if (!boot || boot.id === 0) return;
+    const evs = store.events({ kind: ['boot.start', 'xen.milestone', 'diagnosis.suggested'], from: boot.firstSeq, limit: 100_000 });
+    if (!evs.some((e) => e.kind === 'boot.start') || evs.some((e) => e.kind === 'xen.milestone' && e.data.name === 'prompt')) return;
+    const last = store.lines({ from: boot.firstSeq, desc: true, limit: RESUME_LINES });
+    if (last.length === 0) return;
+    const dom0 = last.find((l) => !isXenOrGuestLine(l.text) && firstNonBlank(l.text) < l.text.length);
+    // No dom0 line yet (Xen still booting, or dom0 never printed): silent since the last line.
+    this.lastDom0 = (dom0 ?? last[0]).ts;
+    this.lastDom0Seq = dom0?.seq ?? 0;
+    this.booting = true;
+    this.suggested = evs.some((e) => e.kind === 'diagnosis.suggested' && e.firstSeq >= (dom0 ?? last[0]).seq);
   }
 
   private observe(recs: RecordMessage[]): void {
