@@ -15,6 +15,9 @@ import type { StoredLine } from '../store/console-store.js';
 
 /** A console quiet this long lets the full-text index catch up faster (see indexTick). */
 const QUIET_MS = 250;
+/** Event-loop utilisation over one index tick above which the full-text index steps back (indexTick). */
+const BUSY_ELU = 0.9;
+const BUSY_EVERY = 10;
 /** A console quiet this long lets the decoders close the blocks only silence ends. */
 const DECODER_IDLE_MS = 1000;
 /** Most stored lines decoded again at a restart (resumeDecoders), and how many of them from the boot's start. */
@@ -70,6 +73,8 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   private indexTimer: NodeJS.Timeout | undefined;
   private catchUpTimer: NodeJS.Timeout | undefined;
   private lastDataAt = 0;
+  private lastElu = performance.eventLoopUtilization();
+  private busyTicks = 0;
   private batch: RecordMessage[] = [];
   private closed = false;
   private heldPartial: FramedLine | undefined;
@@ -127,12 +132,20 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   }
 
   /**
-   * Feed the full-text index. While data flows it gets at most 4 ms in every 100 (a stream faster
-   * than FTS5 tokenises, ~50 MB/s here, leaves a backlog, which searches scan meanwhile); once the
-   * console has been quiet for QUIET_MS it catches up with 4 ms steps 6 ms apart (the first line
-   * after the quiet waits for at most one step).
+   * Feed the full-text index. While data flows it gets at most 4 ms in every 100, or every tenth
+   * of those when the loop is saturated (a stream faster than that budget indexes leaves a backlog
+   * anyway, which searches scan meanwhile); once the console has been quiet for QUIET_MS it
+   * catches up with 4 ms steps 6 ms apart (the first line after the quiet waits for at most one
+   * step).
    */
   private indexTick(): void {
+    // Ingest comes first: while data flows and the event loop was busy for more than BUSY_ELU of
+    // the last tick (a stream faster than the index could follow anyway, or many clients), only
+    // every BUSY_EVERY-th tick indexes; the rest waits for the quiet.
+    const elu = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(elu, this.lastElu).utilization > BUSY_ELU && Date.now() - this.lastDataAt < QUIET_MS;
+    this.lastElu = elu;
+    if (busy && ++this.busyTicks % BUSY_EVERY !== 0) return;
     if (this.store.indexStep(4, 1) || this.catchUpTimer || Date.now() - this.lastDataAt < QUIET_MS) return;
     const step = (): void => {
       this.catchUpTimer = undefined;
