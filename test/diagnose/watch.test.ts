@@ -47,6 +47,26 @@ describe('silence watch', () => {
     await sleep(2500);
     expect(await suggestions()).toEqual([]);
   });
+
+  it('while a typed command runs: silent with no prompt back suggests; the prompt back (mid-batch) ends the command', async () => {
+    const sock = await setup(2);
+    // Booted to a shell.
+    sock.write('(XEN) Xen version 4.17.7 (pkg@x) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026\r\n[    0.000000] Booting Linux on physical CPU 0x0\r\n[    2.000000] Run /init as init process\r\n/ # ');
+    await sleep(300);
+    const post = (p: string, body: unknown) => fetch(`${t!.url}/api/v1/consoles/b${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/lease', {})).status).toBe(200);
+    // A command whose output comes back with the prompt and then one more kernel line in the same chunk: done.
+    expect((await post('/input', { data: 'ls\r' })).status).toBe(200);
+    sock.write('ls\r\nbin  dev  etc\r\n/ # \r\n[   30.000000] random: crng init done\r\n');
+    await sleep(2600);
+    expect(await suggestions()).toEqual([]);
+    // A command that never returns: suggested once.
+    expect((await post('/input', { data: 'modprobe foo\r' })).status).toBe(200);
+    sock.write('modprobe foo\r\n[   31.000000] foo: probing\r\n');
+    await sleep(3600);
+    const s = await suggestions();
+    expect(s.map((e) => e.data)).toMatchObject([{ reason: 'dom0 stopped printing while a command runs' }]);
+  });
 });
 
 describe('silence watch across a daemon restart', () => {
