@@ -63,7 +63,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   readonly source: Source;
   readonly counters: ConsoleCounters = { bytesIn: 0, lines: 0, events: 0, reconnects: 0, writes: 0 };
   private readonly framer: LineFramer;
-  private readonly decoder: ConsoleDecoder;
+  private decoder: ConsoleDecoder;
   private readonly log: Logger;
   private statusValue: SourceStatus = { up: false, reason: 'not started' };
   private statusSince = Date.now();
@@ -101,7 +101,14 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
       maxLineBytes: cfg.framing.maxLineBytes,
       onLine: (l) => this.onLine(l),
     });
-    this.resumeDecoders();
+    try {
+      this.resumeDecoders();
+    } catch (e) {
+      // A history that cannot be read back (a damaged segment) costs the decoders their context, not the console.
+      this.log.warn({ err: e }, 'could not resume the decoders from the stored boot; they start afresh');
+      this.decoder = new ConsoleDecoder(cfg.id);
+      this.heldPartial = undefined;
+    }
     if (this.store.recovered) {
       // The line that was open when the daemon last stopped: frame it again, close it as partial.
       const r = this.store.recovered;
