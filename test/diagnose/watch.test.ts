@@ -1,15 +1,8 @@
 // The silence watch: dom0 quiet during boot, or while a typed command runs, suggests the
 // interrupt diagnosis once per silence.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { validateConfig } from '../../src/config/load.js';
-import { Daemon } from '../../src/server/daemon.js';
-import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { TestServer } from '../helpers/sockets.js';
-import { sleep, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { restartableDaemon, sleep, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import fc from 'fast-check';
 import { isXenOrGuestLine, mayBePrompt, SHELL_PROMPT } from '../../src/diagnose/analyze-context.js';
 
@@ -70,12 +63,10 @@ describe('silence watch', () => {
 });
 
 describe('silence watch across a daemon restart', () => {
-  let dir: string | undefined;
-  let d: Daemon | undefined;
-  afterEach(async () => { await d?.stop(); if (dir) rmSync(dir, { recursive: true, force: true }); d = dir = undefined; });
+  let d: ReturnType<typeof restartableDaemon> | undefined;
+  afterEach(async () => { await d?.remove(); d = undefined; });
 
   it('a boot still short of its prompt is watched again, and one already suggested is not suggested twice', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-watch-'));
     srv = new TestServer({ port: 0 }, (sock) => {
       if (srv!.connections.length > 1) return; // the board prints its boot once, then nothing
       sock.write('(XEN) Xen version 4.17.7 (pkg@x) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026\r\n');
@@ -83,21 +74,20 @@ describe('silence watch across a daemon restart', () => {
       sock.write('[    1.000000] some driver probing\r\n(XEN) d0v0: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER0\r\n');
     });
     await srv.listen();
-    const config = validateConfig({ server: { port: 0 }, storage: { dir }, consoles: [{ id: 'b', source: { type: 'tcp', host: '127.0.0.1', port: srv.port }, diagnose: { watchSeconds: 2 } }] });
-    const run = async () => { d = new Daemon(config, pino({ level: 'silent' }), FIXTURES_DIR); return (await d.start()).url; };
+    d = restartableDaemon({ consoles: [{ id: 'b', source: { type: 'tcp', host: '127.0.0.1', port: srv.port }, diagnose: { watchSeconds: 2 } }] });
     const found = async (url: string) => (await (await fetch(`${url}/api/v1/consoles/b/events?kind=diagnosis.suggested`)).json() as { events: Array<{ data: any }> }).events;
     // Stopped before the silence was long enough: the restarted daemon suggests it.
-    let url = await run();
+    let url = await d.start();
     await sleep(500);
     expect(await found(url)).toEqual([]);
-    await d!.stop();
-    url = await run();
+    await d.stop();
+    url = await d.start();
     await sleep(2600);
     const s = await found(url);
     expect(s.map((e) => e.data)).toMatchObject([{ reason: 'dom0 stopped printing during boot', lastDom0Seq: 3 }]);
     // Restarted once more, in the same silence: already suggested.
-    await d!.stop();
-    url = await run();
+    await d.stop();
+    url = await d.start();
     await sleep(2600);
     expect(await found(url)).toHaveLength(1);
   });

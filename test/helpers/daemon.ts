@@ -84,3 +84,28 @@ export class WsCollector {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A daemon on a storage directory that outlives it, to stop and start again on the same history
+ * (restart tests). `cfg` as for startDaemon; `remove()` deletes the directory.
+ */
+export function restartableDaemon(cfg: Record<string, unknown>): { start(): Promise<string>; stop(): Promise<void>; remove(): Promise<void> } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-r-'));
+  const config = validateConfig({ ...cfg, server: { port: 0, ...(cfg.server as object) }, storage: { dir: path.join(dir, 'data'), ...(cfg.storage as object) } });
+  let d: Daemon | undefined;
+  return {
+    async start() {
+      if (d) throw new Error('already running');
+      d = new Daemon(config, pino({ level: process.env.XENUART_TEST_LOG ?? 'silent' }), FIXTURES_DIR);
+      return (await d.start()).url;
+    },
+    async stop() {
+      await d?.stop();
+      d = undefined;
+    },
+    async remove() {
+      await this.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

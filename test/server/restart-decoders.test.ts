@@ -4,50 +4,36 @@
 // stopped comes out once, at the restart. A real daemon on a real TCP console, stopped and started
 // again on the same storage.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { validateConfig } from '../../src/config/load.js';
-import { Daemon } from '../../src/server/daemon.js';
 import type { ConsoleEvent } from '../../src/protocol/events.js';
 import { TestServer } from '../helpers/sockets.js';
-import { FIXTURES_DIR, readFixture } from '../helpers/fixtures.js';
-import { sleep } from '../helpers/daemon.js';
+import { readFixture } from '../helpers/fixtures.js';
+import { restartableDaemon, sleep } from '../helpers/daemon.js';
 
 const F = 'qemu/xen417-arm64-gicv3-smp2-keys.log';
 const all = readFixture(F).toString('latin1').split(/\r?\n/);
 const at = (prefix: string): number => all.findIndex((l) => l.startsWith(prefix));
 
-let dir: string | undefined;
 let srv: TestServer | undefined;
-let daemon: Daemon | undefined;
+let daemon: ReturnType<typeof restartableDaemon> | undefined;
 afterEach(async () => {
-  await daemon?.stop();
+  await daemon?.remove();
   await srv?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = srv = daemon = undefined;
+  srv = daemon = undefined;
 });
 
 type Stored = ConsoleEvent & { id: number };
 
 /** A console whose board sends `next` (then nothing) on each connection; one daemon at a time. */
 async function setUp(): Promise<{ run: (send: string[]) => Promise<{ url: string; lines: number }>; stop: () => Promise<void> }> {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-resume-'));
   let next: string[] = [];
   srv = new TestServer({ port: 0 }, (sock) => { if (next.length) sock.write(next.join('\n') + '\n'); });
   await srv.listen();
-  const config = validateConfig({
-    server: { port: 0 },
-    storage: { dir: path.join(dir, 'data') },
-    consoles: [{ id: 'b', source: { type: 'tcp', host: '127.0.0.1', port: srv.port } }],
-  });
+  const d = (daemon = restartableDaemon({ consoles: [{ id: 'b', source: { type: 'tcp', host: '127.0.0.1', port: srv.port } }] }));
   let stored = 0;
   return {
     async run(send) {
       next = send;
-      daemon = new Daemon(config, pino({ level: 'silent' }), FIXTURES_DIR);
-      const { url } = await daemon.start();
+      const url = await d.start();
       // Until every line sent is stored.
       const want = stored + send.length;
       for (let i = 0; i < 200; i++) {
@@ -58,10 +44,7 @@ async function setUp(): Promise<{ run: (send: string[]) => Promise<{ url: string
       stored = want;
       return { url, lines: want };
     },
-    async stop() {
-      await daemon!.stop();
-      daemon = undefined;
-    },
+    stop: () => d.stop(),
   };
 }
 
