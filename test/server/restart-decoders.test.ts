@@ -73,6 +73,21 @@ describe('restart', () => {
     expect(added.map((e) => `${e.kind}@${e.firstSeq}`)).toEqual([`xen.focus@${r2.lines}`]);
   });
 
+  it("restarted while Xen boots, dom0's kernel banner after it is still dom0 starting, not a new boot", async () => {
+    const linux = at('[    0.000000] Booting Linux');
+    const prompt = at('/ #');
+    const h = await setUp();
+    const r1 = await h.run(all.slice(0, linux));
+    expect(await boots(r1.url)).toEqual([1]);
+    await h.stop();
+    const r2 = await h.run(all.slice(linux, prompt + 1));
+    expect(await boots(r2.url)).toEqual([1]);
+    // And the boot it resumed reaches its prompt: one xen.boot, over the whole boot.
+    await sleep(1200);
+    const xb = (await events(r2.url, '&kind=xen.boot')).map((e) => `${e.firstSeq}-${e.lastSeq}${e.partial ? '!' : ''}`);
+    expect(xb).toEqual([`1-${prompt + 1}`]);
+  });
+
   it('a register dump open when the daemon stopped comes out at the restart, once, with the Xen version', async () => {
     const dump = at("(XEN) *** Dumping CPU0 host state");
     // The daemon stops in the middle of the dump: its event has not been written.
