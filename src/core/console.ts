@@ -221,8 +221,9 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   /**
    * After a restart, bring the decoders back to where they were when the daemon stopped: decode
    * the current boot's stored lines again, keeping their events out of the store (it has them).
-   * Without this a restarted daemon knows nothing of the boot in progress: `xl dmesg` output would
-   * be decoded as new (a phantom boot, every GIC and trap event twice), register dumps would lose
+   * Without this a restarted daemon knows nothing of the boot in progress: dom0's kernel banner
+   * would start a new boot record, `xl dmesg` output would be decoded as new (a phantom boot,
+   * every GIC and trap event twice), register dumps would lose
    * the Xen version, and a dump still open at the stop would never come out. The silences between
    * the stored lines close blocks as the idle timer did. The downtime is one more silence: the
    * blocks it closes come out now, unless the store has them already (closed before the stop).
