@@ -306,6 +306,20 @@ describe('focus, timer, uart, vGIC, IRQ routing', () => {
     const evs = decode(['(XEN) d0v1 trying to clear pending interrupt 27.', '(XEN) d1v0 irq 40 migration failed: requested while in progress'].join('\n'));
     expect(of(evs, 'xen.vgic.unhandled').map((e) => `${e.firstSeq}:${String(e.data.access)}:${String(e.data.irq)}`)).toEqual(['1:clear-pending:27', '2:migration-failed:40']);
   });
+  it('vGITS lines and the new vGIC active-state messages, decoded from the console (§3.5)', () => {
+    // [rendered] vgic-v3-its.c (with and without the %pv prefix) and vgic/vgic-mmio.c
+    const evs = of(decode([
+      '(XEN) d1v0: vGITS: bad read width 2 r3 offset 0x0008', '(XEN) vGITS: unhandled ITS command', '(XEN) vGITS: ignoring MOVALL command',
+      '(XEN) d0v1: vGICD: IRQ40: clearing active state not supported',
+    ].join('\n')), 'xen.vgic.unhandled');
+    expect(evs.map((e) => `${String(e.data.frame)}:${String(e.data.access)}:${String(e.data.irq ?? '')}`)).toEqual(['GITS:bad-read-width:', 'GITS:unhandled-command:', 'GITS:unhandled-command:', 'GICD:other:40']);
+    expect(evs[0].data).toMatchObject({ domain: 1, vcpu: 0, width: 2, reg: 3, offset: '0x0008' });
+  });
+  it('IRQ messages whatever the device name, and FIQs, decoded from the console (§3.4)', () => {
+    // [rendered] domain_build.c "%s: IRQ%u is not a SPI" (a device-tree node name first) and irq.c "Unknown %s %#3.3x"
+    const evs = of(decode(['(XEN) serial: IRQ33 is not a SPI', '(XEN) pl011@9000000: IRQ5 is not a SPI', '(XEN) 2-0050: IRQ7 is not a SPI', '(XEN) Unknown FIQ 0x01b', '(XEN) Unknown IRQ 0x3ff'].join('\n')), 'xen.irq.route');
+    expect(evs.map((e) => `${String(e.data.what)}:${String(e.data.device ?? '')}:${String(e.data.irq)}`)).toEqual(['not-spi:serial:33', 'not-spi:pl011@9000000:5', 'not-spi:2-0050:7', 'unknown-irq::27', 'unknown-irq::1023']);
+  });
   it('IRQ routing errors (public/001: the maintenance IRQ taken by Xen)', () => {
     const evs = decode(readFixture('public/001-rk3399-xen410-dom0-irq-panic.txt').toString());
     expect(of(evs, 'xen.irq.route').map((e) => e.data)).toMatchObject([

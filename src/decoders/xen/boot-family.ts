@@ -120,7 +120,8 @@ export function xenPlatformFamily(): Family {
       if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }
     // Indented lines (register dumps, key bodies): only the `  - IRQ: ` row is an IRQ message.
-    if ((f & F_IRQ) && (c !== 0x20 || code(b, 2) === 0x2d /* - */)) {
+    // `%s: IRQ%u is not a SPI` starts with a device-tree node name, any first character.
+    if ((f & F_IRQ) ? c !== 0x20 || code(b, 2) === 0x2d /* - */ : code(b, b.length - 1) === 0x49 /* I */ && b.endsWith(' is not a SPI')) {
       const r = parseIrqRoute(b);
       if (r) emit(lineEvent('xen.irq.route', line.seq, line.ts, r as unknown as Record<string, unknown>));
     }

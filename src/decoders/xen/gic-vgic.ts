@@ -13,7 +13,7 @@ export interface VgicData {
   /** The vGICR SGI frame (`vGICR: SGI:`). */
   sgi?: boolean;
   access: 'unhandled-write' | 'unhandled-read' | 'bad-read-width' | 'bad-write-width' | 'raz' | 'wi' | 'unhandled-command' | 'clear-pending' | 'migration-failed' | 'other';
-  /** The guest interrupt (clear-pending, migration-failed). */
+  /** The guest interrupt (clear-pending, migration-failed, the new vGIC's active-state messages). */
   irq?: number;
   register?: string;
   offset?: string;
@@ -38,7 +38,8 @@ const RE_ACTIVE_STATE = /^IRQ(\d+): (clearing|setting) active state not supporte
 const RE_VGIC_C = /^(?:[\w./-]+\.c:\d+:\s*)?d(\d+)v(\d+):? (?:trying to clear pending interrupt (\d+)|irq (\d+) migration failed: requested while in progress)/;
 
 export function parseVgic(body: string): VgicData | undefined {
-  const at = body.indexOf('GIC');
+  // `GI`: vGICD, vGICR, VGIC, vGIC and vGITS (the ITS frame has no `GIC` in its name).
+  const at = body.indexOf('GI');
   if (at < 0) return vgicC(body);
   if (at > 40) return undefined;
   const m = RE_HEAD.exec(body);
@@ -62,6 +63,7 @@ export function parseVgic(body: string): VgicData | undefined {
     d.access = 'unhandled-command';
   } else if ((x = RE_ACTIVE_STATE.exec(rest))) {
     d.register = x[2] === 'clearing' ? 'ICACTIVER' : 'ISACTIVER';
+    d.irq = Number(x[1]);
   }
   return d;
 }

@@ -51,7 +51,7 @@ const ANY_RULE = new RegExp(RULES.map(([re]) => `(?:${re.source})`).join('|'));
 
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
   if (!ANY_RULE.test(body)) return undefined;
-  if (!/irq/i.test(body) && !body.includes('PPI')) return undefined;
+  if (!/irq|fiq/i.test(body) && !body.includes('PPI')) return undefined;
   const c = code(body, 0);
   for (let i = 0; i < RULES.length; i++) {
     const first = RULE_FIRST[i];

@@ -206,7 +206,7 @@ const VgicSchema = Type.Object(
     frame: Type.Union([Type.Literal('GICD'), Type.Literal('GICR'), Type.Literal('GITS'), Type.Literal('GIC')]),
     sgi: Opt(Bool('vGICR SGI frame')),
     access: Type.Union(['unhandled-write', 'unhandled-read', 'bad-read-width', 'bad-write-width', 'raz', 'wi', 'unhandled-command', 'clear-pending', 'migration-failed', 'other'].map((s) => Type.Literal(s))),
-    irq: Opt(Int('Guest interrupt (clear-pending, migration-failed)')),
+    irq: Opt(Int('Guest interrupt (clear-pending, migration-failed, the new vGIC active-state messages)')),
     register: Opt(Str('Register name (ICACTIVER4)')),
     offset: Opt(Str('Offset as printed')),
     value: Opt(Str('Written value as printed')),
