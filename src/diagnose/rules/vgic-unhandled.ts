@@ -16,7 +16,7 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
     const frame = String(d.frame ?? 'GIC') + (d.sgi ? ' SGI' : '');
     const access = String(d.access ?? 'other');
     // One guest interrupt (vgic.c's messages) is its own group; registers group by name (ICACTIVERn).
-    const reg = typeof d.irq === 'number' ? `IRQ ${d.irq}` : String(d.register ?? '').replace(/\d+$/, 'n') || (typeof d.offset === 'string' ? `offset ${d.offset}` : '');
+    const reg = IRQ_MESSAGES[access] && typeof d.irq === 'number' ? `IRQ ${d.irq}` : String(d.register ?? '').replace(/\d+$/, 'n') || (typeof d.offset === 'string' ? `offset ${d.offset}` : '');
     const k = `${d.domain}|${frame}|${access}|${reg}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { domain: typeof d.domain === 'number' ? d.domain : undefined, frame, access, reg, events: [] }));
