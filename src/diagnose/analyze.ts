@@ -11,6 +11,7 @@ import { stuckInflight } from './rules/stuck-inflight.js';
 import { lrUnchanged } from './rules/lr-unchanged.js';
 import { procInterrupts } from './rules/proc-interrupts.js';
 import { irqOwnership } from './rules/irq-ownership.js';
+import { irqTrigger } from './rules/irq-trigger.js';
 import { vgicUnhandled } from './rules/vgic-unhandled.js';
 import { dom0Stall } from './rules/dom0-stall.js';
 import { linuxReports } from './rules/linux-reports.js';
@@ -56,7 +57,7 @@ export interface DiagnoseSummary {
 
 export interface DiagnoseResult { findings: Finding[]; summary: DiagnoseSummary }
 
-const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, vgicUnhandled, dom0Stall, linuxReports];
+const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports];
 const SEV: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function diagnoseInterrupts(input: DiagnoseInput): DiagnoseResult {

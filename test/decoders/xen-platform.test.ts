@@ -320,6 +320,21 @@ describe('focus, timer, uart, vGIC, IRQ routing', () => {
     const evs = of(decode(['(XEN) serial: IRQ33 is not a SPI', '(XEN) pl011@9000000: IRQ5 is not a SPI', '(XEN) 2-0050: IRQ7 is not a SPI', '(XEN) Unknown FIQ 0x01b', '(XEN) Unknown IRQ 0x3ff'].join('\n')), 'xen.irq.route');
     expect(evs.map((e) => `${String(e.data.what)}:${String(e.data.device ?? '')}:${String(e.data.irq)}`)).toEqual(['not-spi:serial:33', 'not-spi:pl011@9000000:5', 'not-spi:2-0050:7', 'unknown-irq::27', 'unknown-irq::1023']);
   });
+  it('a trigger type the GIC forces, inside the GIC block or any time later (§3.1, §3.2)', () => {
+    // [rendered] gic-v3.c / gic-v2.c set_irq_type
+    const lines = [
+      '(XEN) GICv3 initialization:', '(XEN)       gic_dist_addr=0x00000008000000', '(XEN)       gic_maintenance_irq=25',
+      '(XEN) GICv3: WARNING: CPU0: Failed to configure IRQ27 as Edge-triggered. H/w forces to Level-triggered.',
+      '(XEN) GICv3: 288 lines, (IID 0000043b).', '(XEN) Using scheduler: SMP Credit Scheduler rev2 (credit2)',
+      '(XEN) GICv2: WARNING: CPU1: Failed to configure IRQ40 as Level-triggered. H/w forces to Edge-triggered.',
+    ];
+    const evs = decode(lines.join('\n'));
+    expect(of(evs, 'xen.irq.route').map((e) => e.data)).toMatchObject([
+      { what: 'trigger-forced', irq: 27, cpu: 0, requested: 'edge', forced: 'level', error: false },
+      { what: 'trigger-forced', irq: 40, cpu: 1, requested: 'level', forced: 'edge' },
+    ]);
+    expect(of(evs, 'xen.gic.init')[0].data.warnings).toEqual(['WARNING: CPU0: Failed to configure IRQ27 as Edge-triggered. H/w forces to Level-triggered.']);
+  });
   it('IRQ routing errors (public/001: the maintenance IRQ taken by Xen)', () => {
     const evs = decode(readFixture('public/001-rk3399-xen410-dom0-irq-panic.txt').toString());
     expect(of(evs, 'xen.irq.route').map((e) => e.data)).toMatchObject([

@@ -234,6 +234,19 @@ describe('vGIC unhandled accesses', () => {
   });
 });
 
+describe('trigger type forced by the GIC', () => {
+  it('DERIVED: a set_irq_type warning is a finding on that interrupt, whenever it is printed', () => {
+    // The healthy capture with one rendered gic-v3.c line added after dom0's boot (a passthrough routed late).
+    const t = text(HEALTHY).replace(/(\(XEN\) d0v1: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER0\r?\n)/,
+      '$1(XEN) GICv3: WARNING: CPU1: Failed to configure IRQ40 as Edge-triggered. H/w forces to Level-triggered.\r\n');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'irq-trigger')!;
+    expect(f).toMatchObject({ severity: 'warning', irq: 40 });
+    expect(f.title).toMatch(/configured edge-triggered, but the GIC forces level-triggered \(1×\)/);
+    expect(f.explanation).toMatch(/storm/);
+    expect(analyzeLog(text(HEALTHY)).findings.filter((x) => x.rule === 'irq-trigger')).toEqual([]);
+  });
+});
+
 describe('dom0 silence', () => {
   it('public/011 (R-Car H3): boot stuck after Xen freed its init memory, dom0 never printed: a warning', () => {
     const r = analyzeLog(readFixture('public/011-rcar-h3ulcb-xen413-boot-stuck-after-freed-init-memory.txt'));

@@ -30,7 +30,7 @@ flag('CXLbPBSGUI*F3RA', F_BOOT);
 flag("'[sDPSgdX=GV", F_KEYS);
 flag('G', F_GIC);
 flag('dvVax', F_VGIC);
-flag('IEtidUTuA ', F_IRQ);
+flag('IEtidUTuAG ', F_IRQ);
 flag('GTCL', F_MISC);
 
 const RE_CONSOLE_ARG = /(?:^|\s)console=(\S+)/;

@@ -1,13 +1,19 @@
 // IRQ routing messages (xen-console-reference §3.4): routing is silent on success, so these lines
 // are the only trace of an interrupt Xen refused to give a domain (or kept for itself), plus the
-// event-channel PPI it allocated. Each line gives one `xen.irq.route` event.
+// event-channel PPI it allocated, and a trigger type the GIC would not take. Each line gives one
+// `xen.irq.route` event.
 import { code } from '../util.js';
 
 export interface IrqRouteData {
   what: 'used-by-xen' | 'used-by-domain' | 'in-use' | 'not-routable' | 'not-configured' | 'virq-too-high' |
     'not-spi' | 'already-assigned' | 'map-failed' | 'permit-failed' | 'retrieve-failed' | 'free-already-free' |
-    'unexpected-trap' | 'unknown-irq' | 'local-irq-alloc-failed' | 'evtchn-ppi' | 'dt-irq' | 'not-primary-controller';
+    'unexpected-trap' | 'unknown-irq' | 'local-irq-alloc-failed' | 'evtchn-ppi' | 'dt-irq' | 'not-primary-controller' |
+    'trigger-forced';
   irq?: number;
+  /** trigger-forced: the CPU that configured it, the trigger asked for and the one the GIC forces. */
+  cpu?: number;
+  requested?: 'edge' | 'level';
+  forced?: 'edge' | 'level';
   virq?: number;
   domain?: number;
   device?: string;
@@ -38,6 +44,10 @@ const RULES: Rule[] = [
   [/^Allocating PPI (\d+) for event channel interrupt/, (m, text) => ({ what: 'evtchn-ppi', irq: +m[1], error: false, text })],
   [/^\s+- IRQ: (\d+)\s*$/, (m, text) => ({ what: 'dt-irq', irq: +m[1], error: false, text })],
   [/^irq (\d+) not connected to primary controller\. Connected to (\S+)/, (m, text) => ({ what: 'not-primary-controller', irq: +m[1], device: m[2], error: false, text })],
+  // gic-v2.c / gic-v3.c set_irq_type (§3.1, §3.2): at routing time, boot or later.
+  [/^GICv[23]: WARNING: CPU(\d+): Failed to configure IRQ(\d+) as (Edge|Level)-triggered\. H\/w forces to (Edge|Level)-triggered/, (m, text) => ({
+    what: 'trigger-forced', irq: +m[2], cpu: +m[1], requested: m[3] === 'Edge' ? 'edge' : 'level', forced: m[4] === 'Edge' ? 'edge' : 'level', error: false, text,
+  })],
 ];
 
 /**

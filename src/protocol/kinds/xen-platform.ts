@@ -246,8 +246,11 @@ const UartSchema = Type.Object(
 
 const IrqRouteSchema = Type.Object(
   {
-    what: Str('Message class: used-by-xen, used-by-domain, in-use, not-routable, not-configured, virq-too-high, not-spi, already-assigned, map-failed, permit-failed, retrieve-failed, free-already-free, unexpected-trap, unknown-irq, local-irq-alloc-failed, evtchn-ppi, dt-irq, not-primary-controller'),
+    what: Str('Message class: used-by-xen, used-by-domain, in-use, not-routable, not-configured, virq-too-high, not-spi, already-assigned, map-failed, permit-failed, retrieve-failed, free-already-free, unexpected-trap, unknown-irq, local-irq-alloc-failed, evtchn-ppi, dt-irq, not-primary-controller, trigger-forced'),
     irq: Opt(Type.Integer()),
+    cpu: Opt(Int('trigger-forced: the CPU that configured the interrupt')),
+    requested: Opt(Type.Union([Type.Literal('edge'), Type.Literal('level')], { description: 'trigger-forced: the trigger asked for' })),
+    forced: Opt(Type.Union([Type.Literal('edge'), Type.Literal('level')], { description: 'trigger-forced: the trigger the GIC forces' })),
     virq: Opt(Type.Integer()),
     domain: Opt(Type.Integer()),
     device: Opt(Type.String()),
