@@ -320,6 +320,16 @@ describe('focus, timer, uart, vGIC, IRQ routing', () => {
     const evs = of(decode(['(XEN) serial: IRQ33 is not a SPI', '(XEN) pl011@9000000: IRQ5 is not a SPI', '(XEN) 2-0050: IRQ7 is not a SPI', '(XEN) Unknown FIQ 0x01b', '(XEN) Unknown IRQ 0x3ff'].join('\n')), 'xen.irq.route');
     expect(evs.map((e) => `${String(e.data.what)}:${String(e.data.device ?? '')}:${String(e.data.irq)}`)).toEqual(['not-spi:serial:33', 'not-spi:pl011@9000000:5', 'not-spi:2-0050:7', 'unknown-irq::27', 'unknown-irq::1023']);
   });
+  it('GICv2m MSI frame and SPI failures (§3.1)', () => {
+    // [rendered] gic-v2.c gicv2_map_hwdom_extra_mappings (XENLOG_ERR)
+    const evs = of(decode([
+      '(XEN) GICv2: Map v2m frame to d0 failed.', '(XEN) GICv2: Failed to set v2m MSI SPI[80] type.',
+      '(XEN) GICv2: Failed to route v2m MSI SPI[81] to Dom0.', '(XEN) GICv2: Failed to reserve v2m MSI SPI[82] for Dom0.',
+      '(XEN) GICv2: Mapping v2m frame to d0: addr=0x0000000008020000 size=0x0000000000001000 spi_base=80 num_spis=64',
+    ].join('\n')), 'xen.irq.route');
+    expect(evs.map((e) => `${String(e.data.what)}:${String(e.data.irq ?? '')}:${String(e.data.domain ?? '')}:${String(e.data.error)}`))
+      .toEqual(['v2m-map-failed::0:true', 'v2m-type-failed:80::true', 'v2m-route-failed:81:0:true', 'v2m-reserve-failed:82:0:true']);
+  });
   it('a trigger type the GIC forces, inside the GIC block or any time later (§3.1, §3.2)', () => {
     // [rendered] gic-v3.c / gic-v2.c set_irq_type
     const lines = [

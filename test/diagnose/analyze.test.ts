@@ -234,6 +234,19 @@ describe('vGIC unhandled accesses', () => {
   });
 });
 
+describe('GICv2m MSI failures', () => {
+  it('DERIVED: a v2m SPI that could not be routed, and a frame that could not be mapped, are errors about MSIs', () => {
+    const t = text(HEALTHY).replace(/(\(XEN\) d0v1: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER0\r?\n)/,
+      '$1(XEN) GICv2: Failed to route v2m MSI SPI[81] to Dom0.\r\n(XEN) GICv2: Map v2m frame to d0 failed.\r\n');
+    const fs = analyzeLog(t).findings.filter((x) => x.rule === 'irq-ownership');
+    const spi = fs.find((f) => f.irq === 81)!;
+    expect(spi).toMatchObject({ severity: 'error', domain: 0 });
+    expect(spi.title).toMatch(/routing this GICv2m MSI SPI to the domain failed/);
+    expect(spi.explanation).toMatch(/PCIe MSIs/);
+    expect(fs.find((f) => f.irq === undefined && /GICv2m MSI frame/.test(f.title))).toMatchObject({ severity: 'error', domain: 0 });
+  });
+});
+
 describe('trigger type forced by the GIC', () => {
   it('DERIVED: a set_irq_type warning is a finding on that interrupt, whenever it is printed', () => {
     // The healthy capture with one rendered gic-v3.c line added after dom0's boot (a passthrough routed late).

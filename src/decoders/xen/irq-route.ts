@@ -8,7 +8,7 @@ export interface IrqRouteData {
   what: 'used-by-xen' | 'used-by-domain' | 'in-use' | 'not-routable' | 'not-configured' | 'virq-too-high' |
     'not-spi' | 'already-assigned' | 'map-failed' | 'permit-failed' | 'retrieve-failed' | 'free-already-free' |
     'unexpected-trap' | 'unknown-irq' | 'local-irq-alloc-failed' | 'evtchn-ppi' | 'dt-irq' | 'not-primary-controller' |
-    'trigger-forced';
+    'trigger-forced' | 'v2m-map-failed' | 'v2m-type-failed' | 'v2m-route-failed' | 'v2m-reserve-failed';
   irq?: number;
   /** trigger-forced: the CPU that configured it, the trigger asked for and the one the GIC forces. */
   cpu?: number;
@@ -44,6 +44,11 @@ const RULES: Rule[] = [
   [/^Allocating PPI (\d+) for event channel interrupt/, (m, text) => ({ what: 'evtchn-ppi', irq: +m[1], error: false, text })],
   [/^\s+- IRQ: (\d+)\s*$/, (m, text) => ({ what: 'dt-irq', irq: +m[1], error: false, text })],
   [/^irq (\d+) not connected to primary controller\. Connected to (\S+)/, (m, text) => ({ what: 'not-primary-controller', irq: +m[1], device: m[2], error: false, text })],
+  // gic-v2.c, giving dom0 the GICv2m MSI frame and its SPIs (§3.1): PCIe MSIs through them never arrive.
+  [/^GICv2: Map v2m frame to d(\d+) failed/, (m, text) => ({ what: 'v2m-map-failed', domain: +m[1], error: true, text })],
+  [/^GICv2: Failed to set v2m MSI SPI\[(\d+)\] type/, (m, text) => ({ what: 'v2m-type-failed', irq: +m[1], error: true, text })],
+  [/^GICv2: Failed to route v2m MSI SPI\[(\d+)\] to Dom(\d+)/, (m, text) => ({ what: 'v2m-route-failed', irq: +m[1], domain: +m[2], error: true, text })],
+  [/^GICv2: Failed to reserve v2m MSI SPI\[(\d+)\] for Dom(\d+)/, (m, text) => ({ what: 'v2m-reserve-failed', irq: +m[1], domain: +m[2], error: true, text })],
   // gic-v2.c / gic-v3.c set_irq_type (§3.1, §3.2): at routing time, boot or later.
   [/^GICv[23]: WARNING: CPU(\d+): Failed to configure IRQ(\d+) as (Edge|Level)-triggered\. H\/w forces to (Edge|Level)-triggered/, (m, text) => ({
     what: 'trigger-forced', irq: +m[2], cpu: +m[1], requested: m[3] === 'Edge' ? 'edge' : 'level', forced: m[4] === 'Edge' ? 'edge' : 'level', error: false, text,
@@ -61,7 +66,7 @@ const ANY_RULE = new RegExp(RULES.map(([re]) => `(?:${re.source})`).join('|'));
 
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
   if (!ANY_RULE.test(body)) return undefined;
-  if (!/irq|fiq/i.test(body) && !body.includes('PPI')) return undefined;
+  if (!/irq|fiq|v2m/i.test(body) && !body.includes('PPI')) return undefined;
   const c = code(body, 0);
   for (let i = 0; i < RULES.length; i++) {
     const first = RULE_FIRST[i];

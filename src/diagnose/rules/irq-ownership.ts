@@ -16,6 +16,9 @@ const ROUTE_TEXT: Record<string, string> = {
   'map-failed': 'mapping it to the domain failed',
   'permit-failed': 'permitting the domain to use it failed',
   'retrieve-failed': 'its device-tree interrupt could not be read',
+  'v2m-type-failed': 'setting the trigger type of this GICv2m MSI SPI failed',
+  'v2m-route-failed': 'routing this GICv2m MSI SPI to the domain failed',
+  'v2m-reserve-failed': 'reserving this GICv2m MSI SPI for the domain failed',
 };
 
 export function irqOwnership(ctx: Ctx): RankedFinding[] {
@@ -51,13 +54,32 @@ export function irqOwnership(ctx: Ctx): RankedFinding[] {
               ? `What to try: fix the interrupt-controller node's interrupts property (maintenance interrupt <GIC_PPI 9 ...>); `
               : `What to try: find the dom0 device-tree node with interrupt ${irq >= 32 ? `<0 ${irq - 32} ...> (SPI ${irq - 32})` : irq} and either mark it status = "disabled" / xen,passthrough, ` +
                 `or, if it is Xen's console UART, give Xen another UART (dtuart= / stdout-path); `)
-          : `Its driver in d${dom} will never receive it. What to try: check the device-tree interrupt of the device and the irqs= / xen,passthrough configuration; `) +
+          : whats.some((w) => w.startsWith('v2m-'))
+            ? `It is one of the GICv2m frame's MSI SPIs: PCIe MSIs that a device in d${dom} sends through it never arrive (its driver sees timeouts, or falls back to legacy interrupts). ` +
+              `What to try: check the v2m frame's node in the device tree (arm,msi-base-spi / arm,msi-num-spis) against the GIC's number of lines and against other devices' SPIs; `
+            : `Its driver in d${dom} will never receive it. What to try: check the device-tree interrupt of the device and the irqs= / xen,passthrough configuration; `) +
         (panicAfter ? 'here it made Xen fail to build dom0 and panic.' : 'routing errors are the only trace: successful routing prints nothing.'),
       irq,
       domain: dom,
       evidence,
       rule: 'irq-ownership',
       score: panicAfter ? 70 : 75,
+    });
+  }
+
+  // 1b. The GICv2m MSI frame could not be mapped into a domain: none of its MSIs can arrive there.
+  for (const e of ctx.routes) {
+    if (e.data.what !== 'v2m-map-failed') continue;
+    const dom = typeof e.data.domain === 'number' ? e.data.domain : 0;
+    out.push({
+      severity: 'error',
+      title: `d${dom} cannot use the GICv2m MSI frame: mapping it failed`,
+      explanation: `Xen could not map the GICv2m frame into d${dom} ("${e.data.text}"), so no PCIe MSI through it can reach d${dom}: ` +
+        `drivers that use MSIs see timeouts or fall back to legacy interrupts. What to try: check the v2m frame's reg property and that its page is not already mapped (or used by Xen).`,
+      domain: dom,
+      evidence: [{ firstSeq: e.firstSeq, lastSeq: e.lastSeq, note: String(e.data.text) }],
+      rule: 'irq-ownership',
+      score: 72,
     });
   }
 

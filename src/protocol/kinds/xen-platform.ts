@@ -246,7 +246,7 @@ const UartSchema = Type.Object(
 
 const IrqRouteSchema = Type.Object(
   {
-    what: Str('Message class: used-by-xen, used-by-domain, in-use, not-routable, not-configured, virq-too-high, not-spi, already-assigned, map-failed, permit-failed, retrieve-failed, free-already-free, unexpected-trap, unknown-irq, local-irq-alloc-failed, evtchn-ppi, dt-irq, not-primary-controller, trigger-forced'),
+    what: Str('Message class: used-by-xen, used-by-domain, in-use, not-routable, not-configured, virq-too-high, not-spi, already-assigned, map-failed, permit-failed, retrieve-failed, free-already-free, unexpected-trap, unknown-irq, local-irq-alloc-failed, evtchn-ppi, dt-irq, not-primary-controller, trigger-forced, v2m-map-failed, v2m-type-failed, v2m-route-failed, v2m-reserve-failed'),
     irq: Opt(Type.Integer()),
     cpu: Opt(Int('trigger-forced: the CPU that configured the interrupt')),
     requested: Opt(Type.Union([Type.Literal('edge'), Type.Literal('level')], { description: 'trigger-forced: the trigger asked for' })),
