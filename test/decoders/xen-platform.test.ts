@@ -306,6 +306,21 @@ describe('focus, timer, uart, vGIC, IRQ routing', () => {
     const evs = decode(['(XEN) d0v1 trying to clear pending interrupt 27.', '(XEN) d1v0 irq 40 migration failed: requested while in progress'].join('\n'));
     expect(of(evs, 'xen.vgic.unhandled').map((e) => `${e.firstSeq}:${String(e.data.access)}:${String(e.data.irq)}`)).toEqual(['1:clear-pending:27', '2:migration-failed:40']);
   });
+  it('guest SGIs dropped by vgic_to_sgi, 4.17 and master forms (§3.5)', () => {
+    // 4.17's literals hold a line continuation, so a run of spaces is part of the message [rendered].
+    const evs = of(decode([
+      '(XEN) d0v1 VGIC: write r=0000000000000001                         target->list=2, wrong CPUTargetList ',
+      '(XEN) d0v1 vGICD:unhandled GICD_SGIR write 0000000003000001                  with wrong mode',
+      '(XEN) d0v1 vGIC: write 0x1000001, target->list=0x2, bad target vcpu1',
+      '(XEN) d0v0 vGICD: GICD_SGIR write 0x3000001 with unhandled mode 3',
+    ].join('\n')), 'xen.vgic.unhandled');
+    expect(evs.map((e) => e.data)).toMatchObject([
+      { access: 'sgi-bad-target', domain: 0, vcpu: 1, value: '0000000000000001', targetList: '2' },
+      { access: 'sgi-bad-mode', value: '0000000003000001', register: 'GICD_SGIR' },
+      { access: 'sgi-bad-target', value: '0x1000001', targetList: '0x2', targetVcpu: 1 },
+      { access: 'sgi-bad-mode', value: '0x3000001', mode: 3 },
+    ]);
+  });
   it('vGITS lines and the new vGIC active-state messages, decoded from the console (§3.5)', () => {
     // [rendered] vgic-v3-its.c (with and without the %pv prefix) and vgic/vgic-mmio.c
     const evs = of(decode([

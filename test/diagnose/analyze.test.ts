@@ -228,6 +228,10 @@ describe('vGIC unhandled accesses', () => {
       'd0: the vGIC cannot withdraw IRQ 48, which the guest tried to clear (1×)',
     ]);
     const clear27 = fs.find((f) => /IRQ 27/.test(f.title))!;
+    const sgi = analyzeLog(text(HEALTHY).replace(/(\(XEN\) d0v1: vGICD: unhandled word write 0x000000ffffffff to ICACTIVER0\r?\n)/,
+      '$1(XEN) d0v1 vGIC: write 0x1000001, target->list=0x2, bad target vcpu1\r\n')).findings.find((x) => x.rule === 'vgic-unhandled' && x.severity === 'warning')!;
+    expect(sgi.title).toBe('d0: guest IPIs (SGIs) to a vCPU that is offline or absent were dropped (1×)');
+    expect(sgi.explanation).toMatch(/smp_call_function/);
     expect(clear27).toMatchObject({ domain: 0, vcpu: 1 });
     expect(clear27.explanation).toMatch(/ICPENDR/);
     expect(clear27.evidence).toHaveLength(2);

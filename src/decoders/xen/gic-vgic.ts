@@ -12,7 +12,13 @@ export interface VgicData {
   frame: 'GICD' | 'GICR' | 'GITS' | 'GIC';
   /** The vGICR SGI frame (`vGICR: SGI:`). */
   sgi?: boolean;
-  access: 'unhandled-write' | 'unhandled-read' | 'bad-read-width' | 'bad-write-width' | 'raz' | 'wi' | 'unhandled-command' | 'clear-pending' | 'migration-failed' | 'other';
+  access: 'unhandled-write' | 'unhandled-read' | 'bad-read-width' | 'bad-write-width' | 'raz' | 'wi' | 'unhandled-command' | 'clear-pending' | 'migration-failed' |
+    'sgi-bad-target' | 'sgi-bad-mode' | 'other';
+  /** sgi-bad-target: the SGI's target list as printed, and (master) the vCPU that is not there. */
+  targetList?: string;
+  targetVcpu?: number;
+  /** sgi-bad-mode (master): the SGI routing mode. */
+  mode?: number;
   /** The guest interrupt (clear-pending, migration-failed, the new vGIC's active-state messages). */
   irq?: number;
   register?: string;
@@ -32,6 +38,12 @@ const RE_BAD_WIDTH = /^bad (read|write) width (\d+) r(\d+) offset (0x[0-9a-fA-F]
 const RE_RAZ_WI = /^(RAZ|WI) on (implementation defined|reserved) register offset (0x[0-9a-fA-F]+|\d+)/;
 const RE_ITS_CMD = /^(?:unhandled ITS command|ignoring MOVALL command)/;
 const RE_ACTIVE_STATE = /^IRQ(\d+): (clearing|setting) active state not supported/;
+// vgic.c vgic_to_sgi (§3.5), a guest IPI dropped. 4.17 (a line continuation inside the literal
+// leaves a run of spaces): `VGIC: write r=%x <spaces>target->list=%hx, wrong CPUTargetList` and
+// `vGICD:unhandled GICD_SGIR write %x <spaces>with wrong mode`; master: `vGIC: write %#x,
+// target->list=%#x, bad target vcpu%u` and `vGICD: GICD_SGIR write %#x with unhandled mode %d`.
+const RE_SGI_TARGET = /^write (?:r=)?((?:0x)?[0-9a-fA-F]+),?\s+target->list=((?:0x)?[0-9a-fA-F]+), (?:wrong CPUTargetList|bad target vcpu(\d+))/;
+const RE_SGI_MODE = /^(?:unhandled )?GICD_SGIR write ((?:0x)?[0-9a-fA-F]+)\s+with (?:wrong mode|unhandled mode (\d+))/;
 // vgic.c, without a frame name: `printk("%pv trying to clear pending interrupt %u.\n")` (a write to
 // ICPENDR for an interrupt in flight, which the old vGIC cannot withdraw) and `gprintk(...
 // "irq %u migration failed: requested while in progress\n")` (gprintk puts `%pv ` in front).
@@ -64,6 +76,12 @@ export function parseVgic(body: string): VgicData | undefined {
   } else if ((x = RE_ACTIVE_STATE.exec(rest))) {
     d.register = x[2] === 'clearing' ? 'ICACTIVER' : 'ISACTIVER';
     d.irq = Number(x[1]);
+  } else if ((x = RE_SGI_TARGET.exec(rest))) {
+    d.access = 'sgi-bad-target'; d.value = x[1]; d.targetList = x[2];
+    if (x[3] !== undefined) d.targetVcpu = Number(x[3]);
+  } else if ((x = RE_SGI_MODE.exec(rest))) {
+    d.access = 'sgi-bad-mode'; d.value = x[1]; d.register = 'GICD_SGIR';
+    if (x[2] !== undefined) d.mode = Number(x[2]);
   }
   return d;
 }

@@ -63,7 +63,7 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
           ? `${dom} wrote ${g.reg.replace(/n$/, '<n>')} ${g.events.length} time(s) (${first.text}). Linux's GIC driver clears the active state of all interrupts at boot; Xen's vGIC does not emulate that write and ignores it. ` +
             `Harmless at boot${late ? ', but these came after dom0 was up: something is trying to clear a stuck active interrupt, which the vGIC cannot do — look for an interrupt left active in an LR (key q)' : ''}.`
           : `${dom} accessed a reserved or implementation-defined GIC register (${first.text}); Xen reads it as zero / ignores the write, as the architecture allows. Harmless unless the driver depends on that register.`)
-      : `${dom}${vcpus.length ? ` (vCPU ${vcpus.join(', ')})` : ''} made ${g.events.length} access(es) Xen's vGIC does not emulate: a ${what} (${first.text}). ` +
+      : `${dom}${vcpus.length ? ` (vCPU ${vcpus.join(', ')})` : ''} made ${g.events.length} access(es) Xen's vGIC does not emulate: ${article(what)} ${what} (${first.text}). ` +
         `The guest's GIC driver expects behaviour the vGIC does not provide (a GIC variant or a feature Xen does not handle, e.g. a vendor GIC such as hip04's, or a register a newer driver uses): ` +
         `reads return 0 and writes are dropped, so an enable, priority, target or configuration the driver thinks it set may not be in effect. ` +
         `What to try: look up the offset in the GIC architecture spec (GICD/GICR register map) and in the guest driver; use the compatible string of a GIC Xen emulates in dom0's device tree, or add the emulation to vgic-v${ctx.gic.version ?? 2}.c.`;
@@ -71,7 +71,7 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
       severity,
       title: harmless
         ? `${dom}: ${g.events.length} ${g.frame} access(es) Xen ignores (${g.reg || g.access}, ${/ACTIVER/.test(g.reg) ? 'boot-time clear of active state' : 'reserved register'})`
-        : `${dom}: the vGIC does not emulate a ${what} (${g.events.length}×)`,
+        : `${dom}: the vGIC does not emulate ${article(what)} ${what} (${g.events.length}×)`,
       explanation,
       domain: g.domain,
       vcpu: vcpus.length === 1 ? vcpus[0] : undefined,
@@ -96,6 +96,20 @@ const IRQ_MESSAGES: Record<string, { title: (irq: string) => string; explain: (i
       `What to check: which driver owns ${irq} (cat /proc/interrupts in the guest), and whether its handler copes with an interrupt when its device has nothing pending.`,
     score: 25,
   },
+  'sgi-bad-target': {
+    title: () => 'guest IPIs (SGIs) to a vCPU that is offline or absent were dropped',
+    explain: () => `The guest wrote an SGI (an inter-processor interrupt) whose target list names a vCPU that does not exist or is not online, and Xen's vGIC dropped it for that vCPU. ` +
+      `Linux sends IPIs for reschedules, TLB shootdowns and smp_call_function: one that never arrives leaves the sender waiting (soft lockups in smp_call_function_many, RCU stalls), or a vCPU asleep. ` +
+      `What to check: the guest's idea of its CPUs (the cpu nodes and their reg/MPIDR in its device tree against the vCPUs Xen gave it, key q), and vCPUs brought down by hotplug.`,
+    score: 45,
+  },
+  'sgi-bad-mode': {
+    title: () => 'guest IPIs (SGIs) with a routing mode the vGIC does not handle were dropped',
+    explain: () => `The guest wrote GICD_SGIR with a target-list filter the vGIC does not handle, and Xen dropped the whole SGI (an inter-processor interrupt). ` +
+      `A guest whose IPIs are lost stalls in the paths that wait for them (smp_call_function, TLB shootdowns, reschedules). ` +
+      `What to check: the guest GIC driver's SGI code for the GIC version Xen emulates (a GICv2 SGIR filter value of 3 is reserved).`,
+    score: 45,
+  },
   'migration-failed': {
     title: (irq) => `${irq} was not moved to the vCPU the guest asked for`,
     explain: (irq) => `The guest changed the target vCPU of ${irq} (GICD_ITARGETSR / GICD_IROUTER) while Xen was still completing a previous move of it, and Xen refused the new target: ` +
@@ -104,6 +118,8 @@ const IRQ_MESSAGES: Record<string, { title: (irq: string) => string; explain: (i
     score: 35,
   },
 };
+
+const article = (w: string): string => (/^[aeiou]/i.test(w) ? 'an' : 'a');
 
 const PHRASE: Record<string, string> = {
   'unhandled-read': 'read',
