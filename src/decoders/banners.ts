@@ -52,3 +52,11 @@ export function plainStart(b: string): XenStart | undefined {
 export function isEarlyStart(body: string): boolean {
   return body.startsWith(EARLY);
 }
+
+/** The start marker of a `(XEN)` line's body (`Checking for initrd`, `Xen version`), or undefined. */
+export function xenLineStart(b: string): XenStart.Early | XenStart.Version | undefined {
+  const c = b.charCodeAt(0);
+  if (c === 0x43 /* C */ && isEarlyStart(b)) return XenStart.Early;
+  if (c === 0x58 /* X */ && XEN_VERSION.test(b)) return XenStart.Version;
+  return undefined;
+}

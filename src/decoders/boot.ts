@@ -8,7 +8,7 @@
 // version lines, the `w` ring replay).
 import type { Emit, Family, TaggedLine } from './types.js';
 import { code } from './util.js';
-import { LINUX_BANNER, XEN_VERSION, XenStart, isEarlyStart, plainStart } from './banners.js';
+import { LINUX_BANNER, XenStart, plainStart, xenLineStart } from './banners.js';
 import { PRINTS_VERSION, detectKeyStart } from './xen/keys-shapes.js';
 
 type Trigger = 'xen' | 'linux' | 'firmware';
@@ -52,8 +52,9 @@ export function bootFamily(): Family {
           afterVersionKey = PRINTS_VERSION.has(key.key);
           return;
         }
-        if (c === 0x43 /* C */ && isEarlyStart(b)) xenStart(line, XenStart.Early, emit);
-        else if (c === 0x58 /* X */ && !versionOfKey && XEN_VERSION.test(b)) xenStart(line, XenStart.Version, emit);
+        const rank = xenLineStart(b);
+        // A `Xen version` line right after the header of `h` or `?` is theirs.
+        if (rank === XenStart.Early || (rank === XenStart.Version && !versionOfKey)) xenStart(line, rank, emit);
         return;
       }
       if (line.stream === 'firmware') {

@@ -4,7 +4,7 @@
 // lines of a copy and `ringStart` on a `w` header, so that every family skips the same lines.
 import type { TaggedLine } from './types.js';
 import { code } from './util.js';
-import { XEN_VERSION, XenStart, isEarlyStart, plainStart } from './banners.js';
+import { XenStart, plainStart, xenLineStart } from './banners.js';
 import { GAP_MS, detectKeyStart } from './xen/keys-shapes.js';
 
 /** What a replayed line is (TaggedLine.replay). */
@@ -46,7 +46,7 @@ class RingReplay {
   private end?: string;
   private lastTs = 0;
   /** Lines of ring content seen so far. */
-  lines = 0;
+  private lines = 0;
 
   get active(): boolean { return this.end !== undefined; }
 
@@ -73,8 +73,6 @@ class RingReplay {
     if (this.lines >= MAX_RING_LINES) { this.end = undefined; return 'cap'; }
     return 'ring';
   }
-
-  stop(): void { this.end = undefined; }
 }
 
 /** `xl dmesg` typed at a shell prompt (or alone: a prompt flushed before the typing is its own line). */
@@ -124,10 +122,7 @@ class DmesgReplay {
     }
     const b = line.body;
     if (st === 'xen') {
-      if (!this.bootSeen) {
-        const c = code(b, 0);
-        if ((c === 0x43 /* C */ && isEarlyStart(b)) || (c === 0x58 /* X */ && XEN_VERSION.test(b))) this.bootSeen = true;
-      }
+      if (!this.bootSeen && xenLineStart(b) !== undefined) this.bootSeen = true;
     } else if (st === 'plain') {
       if (!this.bootSeen) { if (plainStart(b) !== undefined) this.bootSeen = true; }
       else if (b.length < 160 && b.includes('dmesg') && XL_DMESG.test(b)) {

@@ -55,12 +55,7 @@ export class SilenceWatch {
     // This sees every record of the console. Unless a typed command is running (or typed in this
     // batch), only the batch's last dom0 line matters: it is found from the end, so most lines are
     // never classified (this ran on every line and cost 3 % of ingest).
-    let typed = this.commandRunning;
-    for (let i = 0; i < recs.length && !typed; i++) {
-      const r = recs[i];
-      if (r.type === 'event' && r.kind === 'audit') typed = true;
-    }
-    if (typed) { this.observeAll(recs); return; }
+    if (this.commandRunning || recs.some((r) => r.type === 'event' && r.kind === 'audit')) { this.observeAll(recs); return; }
     for (const r of recs) if (r.type === 'event') this.onEvent(r);
     for (let i = recs.length - 1; i >= 0; i--) {
       const r = recs[i];

@@ -13,7 +13,7 @@ import { parseVgic } from './gic-vgic.js';
 import { KeyTracker } from './keys.js';
 import { PRINTS_VERSION } from './keys-shapes.js';
 import { parseFocus } from './focus.js';
-import { parseIrqRoute } from './irq-route.js';
+import { mayBeIrqRoute, parseIrqRoute } from './irq-route.js';
 import { code } from '../util.js';
 
 export const XEN_PLATFORM_KINDS = [
@@ -23,14 +23,14 @@ export const XEN_PLATFORM_KINDS = [
 
 // What a Xen line's first character may start, so each line runs only the sub-decoders that can
 // use it (the decoder must stay fast: most lines are register dumps and dom0 output).
-const F_BOOT = 1, F_KEYS = 2, F_GIC = 4, F_VGIC = 8, F_IRQ = 16, F_MISC = 32;
+// (IRQ routing messages have their own gate: irq-route.ts mayBeIrqRoute.)
+const F_BOOT = 1, F_KEYS = 2, F_GIC = 4, F_VGIC = 8, F_MISC = 32;
 const XEN_FIRST = new Uint8Array(128);
 const flag = (chars: string, f: number) => { for (const ch of chars) XEN_FIRST[ch.charCodeAt(0)] |= f; };
 flag('CXLbPBSGUI*F3RA', F_BOOT);
 flag("'[sDPSgdX=GV", F_KEYS);
 flag('G', F_GIC);
 flag('dvVax', F_VGIC);
-flag('IEtidUTuAG ', F_IRQ);
 flag('GTCL', F_MISC);
 
 const RE_CONSOLE_ARG = /(?:^|\s)console=(\S+)/;
@@ -119,9 +119,7 @@ export function xenPlatformFamily(): Family {
       const v = parseVgic(b);
       if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }
-    // Indented lines (register dumps, key bodies): only the `  - IRQ: ` row is an IRQ message.
-    // `%s: IRQ%u is not a SPI` starts with a device-tree node name, any first character.
-    if ((f & F_IRQ) ? c !== 0x20 || code(b, 2) === 0x2d /* - */ : code(b, b.length - 1) === 0x49 /* I */ && b.endsWith(' is not a SPI')) {
+    if (mayBeIrqRoute(b, c)) {
       const r = parseIrqRoute(b);
       if (r) emit(lineEvent('xen.irq.route', line.seq, line.ts, r as unknown as Record<string, unknown>));
     }

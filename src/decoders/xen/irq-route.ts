@@ -64,9 +64,24 @@ const RULE_FIRST = RULES.map(([re]) => (/^\^[A-Za-z]/.test(re.source) ? re.sourc
 /** All the rules as one regex: most lines are rejected by this single test. */
 const ANY_RULE = new RegExp(RULES.map(([re]) => `(?:${re.source})`).join('|'));
 
+/** The literal first characters of the rules (RULE_FIRST), as a table. */
+const FIRST = new Uint8Array(128);
+for (const c of RULE_FIRST) if (c >= 0 && c < 128) FIRST[c] = 1;
+
+/**
+ * Whether `body` (whose first character code is `c`) can be a routing message, without a regex:
+ * a rule's literal first character, or one of the two rules that start with a class: the
+ * `  - IRQ: ` row (indented lines are otherwise register dumps and key bodies) and
+ * `%s: IRQ%u is not a SPI` (a device-tree node name first, any character).
+ */
+export function mayBeIrqRoute(body: string, c: number): boolean {
+  if (c < 128 && FIRST[c] === 1) return true;
+  if (c === 0x20) return code(body, 2) === 0x2d /* - */;
+  return code(body, body.length - 1) === 0x49 /* I */ && body.endsWith(' is not a SPI');
+}
+
 export function parseIrqRoute(body: string): IrqRouteData | undefined {
   if (!ANY_RULE.test(body)) return undefined;
-  if (!/irq|fiq|v2m/i.test(body) && !body.includes('PPI')) return undefined;
   const c = code(body, 0);
   for (let i = 0; i < RULES.length; i++) {
     const first = RULE_FIRST[i];

@@ -16,7 +16,7 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
     const frame = String(d.frame ?? 'GIC') + (d.sgi ? ' SGI' : '');
     const access = String(d.access ?? 'other');
     // One guest interrupt (vgic.c's messages) is its own group; registers group by name (ICACTIVERn).
-    const reg = IRQ_MESSAGES[access] && typeof d.irq === 'number' ? `IRQ ${d.irq}` : String(d.register ?? '').replace(/\d+$/, 'n') || (typeof d.offset === 'string' ? `offset ${d.offset}` : '');
+    const reg = OWN_EXPLANATION[access] && typeof d.irq === 'number' ? `IRQ ${d.irq}` : String(d.register ?? '').replace(/\d+$/, 'n') || (typeof d.offset === 'string' ? `offset ${d.offset}` : '');
     const k = `${d.domain}|${frame}|${access}|${reg}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { domain: typeof d.domain === 'number' ? d.domain : undefined, frame, access, reg, events: [] }));
@@ -39,17 +39,17 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
     }
     const evidence: Evidence[] = runs.slice(0, 6).map((r) => ({ firstSeq: r.firstSeq, lastSeq: r.lastSeq, note: r.texts.length > 1 ? `${r.texts[0]} (+${r.texts.length - 1} more)` : r.texts[0] }));
     if (runs.length > 6) evidence.push({ firstSeq: runs.at(-1)!.firstSeq, lastSeq: runs.at(-1)!.lastSeq, note: `${g.events.length} accesses in all` });
-    const irqFinding = IRQ_MESSAGES[g.access];
-    if (irqFinding) {
+    const own = OWN_EXPLANATION[g.access];
+    if (own) {
       out.push({
         severity: 'warning',
-        title: `${dom}: ${irqFinding.title(g.reg)} (${g.events.length}×)`,
-        explanation: `${dom}${vcpus.length ? ` (vCPU ${vcpus.join(', ')})` : ''}: ${g.events[0].text}. ${irqFinding.explain(g.reg)}`,
+        title: `${dom}: ${own.title(g.reg)} (${g.events.length}×)`,
+        explanation: `${dom}${vcpus.length ? ` (vCPU ${vcpus.join(', ')})` : ''}: ${g.events[0].text}. ${own.explain(g.reg)}`,
         domain: g.domain,
         vcpu: vcpus.length === 1 ? vcpus[0] : undefined,
         evidence,
         rule: 'vgic-unhandled',
-        score: irqFinding.score + (afterBoot !== undefined && g.events[0].firstSeq > afterBoot ? 5 : 0),
+        score: own.score + (afterBoot !== undefined && g.events[0].firstSeq > afterBoot ? 5 : 0),
       });
       continue;
     }
@@ -84,11 +84,13 @@ export function vgicUnhandled(ctx: Ctx): RankedFinding[] {
 }
 
 /**
- * vgic.c's messages about one guest interrupt (xen-console-reference §3.5). The old vGIC ignores
- * writes to ICPENDR, and says so only for an interrupt already in flight (queued or in an LR);
- * vgic_migrate_irq refuses a new target while the previous move is still being completed.
+ * vgic.c's messages that are not a register the vGIC lacks, each with its own finding
+ * (xen-console-reference §3.5): about one guest interrupt (grouped per interrupt, which the title
+ * and explanation name): the old vGIC ignores writes to ICPENDR, and says so only for an interrupt
+ * already in flight (queued or in an LR); vgic_migrate_irq refuses a new target while the previous
+ * move is still being completed. And guest SGIs that vgic_to_sgi dropped.
  */
-const IRQ_MESSAGES: Record<string, { title: (irq: string) => string; explain: (irq: string) => string; score: number }> = {
+const OWN_EXPLANATION: Record<string, { title: (irq: string) => string; explain: (irq: string) => string; score: number }> = {
   'clear-pending': {
     title: (irq) => `the vGIC cannot withdraw ${irq}, which the guest tried to clear`,
     explain: (irq) => `The guest wrote GICD_ICPENDR to clear the pending state of ${irq} while Xen already had it in flight; Xen's vGIC ignores ICPENDR writes, so the guest still takes that interrupt. ` +
