@@ -410,6 +410,97 @@ describe('debug keys (§4)', () => {
   });
 });
 
+describe('key e: xen.evtchn (event channels)', () => {
+  it('4.17 FIFO ABI, dom0 with an unbound port and the console VIRQ (qemu gicv3 keys, lines 655-660)', () => {
+    const evs = decode(readFixture('qemu/xen417-arm64-gicv3-smp2-keys.log').toString());
+    const [ev] = of(evs, 'xen.evtchn');
+    expect(ev).toMatchObject({ firstSeq: 656, lastSeq: 660 });
+    expect(ev.data).toEqual({
+      domain: 0, polling: '', pendingPorts: [], maskedPorts: [],
+      ports: [
+        { port: 1, pending: false, masked: false, state: 'unbound', vcpu: 1, consumer: 0, fifoWord: true, busy: false, linked: false, remoteDomain: 0 },
+        { port: 2, pending: false, masked: false, state: 'virq', vcpu: 0, consumer: 0, fifoWord: true, busy: false, linked: false, virq: 2, virqName: 'console' },
+      ],
+    });
+    expect(of(evs, 'xen.debugkey').find((e) => e.data.key === 'e')).toMatchObject({ firstSeq: 655, lastSeq: 660, data: { domains: 1 } });
+  });
+  it('two domains without ports, then the next key (qemu-debug gic3 *)', () => {
+    const evs = decode(lines('qemu-debug/xen417-debug-gic3.log', 450, 467));
+    expect(of(evs, 'xen.evtchn').map((e) => [e.data.domain, e.firstSeq, e.lastSeq, (e.data.ports as unknown[]).length])).toEqual([[0, 2, 4, 0], [1, 5, 7, 0]]);
+    expect(of(evs, 'xen.debugkey').map((e) => [e.data.key, e.firstSeq, e.lastSeq])).toEqual([['e', 1, 7], ['g', 8, 18]]);
+  });
+  it('2-level ABI, pending and masked ports, every state tail [rendered from event_channel.c; 2-level rows as in a xen-devel report]', () => {
+    const evs = decode([
+      "(XEN) 'e' pressed -> dumping event-channel info",
+      '(XEN) Event channel information for domain 3:',
+      '(XEN) Polling vCPUs: {0-1}',
+      '(XEN)     port [p/m/s]',
+      '(XEN)        1 [1/0/1]: s=3 n=0 x=0 d=0 p=33',
+      '(XEN)        2 [1/1/1]: s=3 n=0 x=0 d=0 p=34',
+      '(XEN)        3 [1/0/1]: s=5 n=0 x=0 v=0',
+      '(XEN)        4 [0/1/1]: s=2 n=0 x=0 d=0',
+      '(XEN)        5 [0/0/0]: s=4 n=1 x=0 p=40 i=72 Z=system_u:object_r:domU_t',
+      '(XEN)        6 [0/0/0]: s=6 n=1 x=0',
+      '(XEN)        7 [0/0/0]: s=1 n=0 x=1',
+      '(XEN)        8 in flux',
+      '/ # ',
+    ].join('\n'));
+    const [ev] = of(evs, 'xen.evtchn');
+    expect(ev).toMatchObject({ firstSeq: 2, lastSeq: 12 });
+    expect(ev.data).toMatchObject({ domain: 3, polling: '0-1', pendingPorts: [1, 2, 3], maskedPorts: [2, 4] });
+    expect(ev.data.ports).toEqual([
+      { port: 1, pending: true, masked: false, state: 'interdomain', vcpu: 0, consumer: 0, selector: 1, remoteDomain: 0, remotePort: 33 },
+      { port: 2, pending: true, masked: true, state: 'interdomain', vcpu: 0, consumer: 0, selector: 1, remoteDomain: 0, remotePort: 34 },
+      { port: 3, pending: true, masked: false, state: 'virq', vcpu: 0, consumer: 0, selector: 1, virq: 0, virqName: 'timer' },
+      { port: 4, pending: false, masked: true, state: 'unbound', vcpu: 0, consumer: 0, selector: 1, remoteDomain: 0 },
+      { port: 5, pending: false, masked: false, state: 'pirq', vcpu: 1, consumer: 0, selector: 0, pirq: 40, irq: 72, label: 'system_u:object_r:domU_t' },
+      { port: 6, pending: false, masked: false, state: 'ipi', vcpu: 1, consumer: 0, selector: 0 },
+      { port: 7, pending: false, masked: false, state: 'reserved', vcpu: 0, consumer: 1, selector: 0 },
+      { port: 8, pending: false, masked: false, state: 'unknown', vcpu: -1, consumer: 0, inFlux: true },
+    ]);
+  });
+  it('FIFO ABI: linked with a LINK, busy, no event word [rendered from evtchn_fifo_print_state]', () => {
+    const evs = decode([
+      "(XEN) 'e' pressed -> dumping event-channel info",
+      '(XEN) Event channel information for domain 0:',
+      '(XEN) Polling vCPUs: {}',
+      '(XEN)     port [p/m/s]',
+      '(XEN)        1 [1/0/  12  ]: s=5 n=0 x=0 v=2',
+      '(XEN)       12 [1/0/B 0   ]: s=3 n=1 x=0 d=1 p=1',
+      '(XEN)       13 [0/1/?     ]: s=2 n=0 x=0 d=1',
+    ].join('\n'));
+    expect((of(evs, 'xen.evtchn')[0].data.ports as unknown[])).toEqual([
+      { port: 1, pending: true, masked: false, state: 'virq', vcpu: 0, consumer: 0, fifoWord: true, busy: false, linked: true, link: 12, virq: 2, virqName: 'console' },
+      { port: 12, pending: true, masked: false, state: 'interdomain', vcpu: 1, consumer: 0, fifoWord: true, busy: true, linked: true, link: 0, remoteDomain: 1, remotePort: 1 },
+      { port: 13, pending: false, masked: true, state: 'unbound', vcpu: 0, consumer: 0, fifoWord: false, remoteDomain: 1 },
+    ]);
+  });
+  it('a capture that begins at a domain section, and e fired by * (headerless and underStar)', () => {
+    const cut = decode(lines('qemu/xen417-arm64-gicv3-smp2-keys.log', 656, 661));
+    expect(of(cut, 'xen.evtchn')).toHaveLength(1);
+    expect(of(cut, 'xen.debugkey')[0]).toMatchObject({ firstSeq: 1, lastSeq: 5, data: { key: 'e', headerless: true, domains: 1 } });
+    const star = decode([
+      "(XEN) '*' pressed -> firing all diagnostic keyhandlers",
+      '(XEN) [e: dump evtchn info]',
+      "(XEN) 'e' pressed -> dumping event-channel info",
+      '(XEN) Event channel information for domain 0:',
+      '(XEN) Polling vCPUs: {}',
+      '(XEN)     port [p/m/s]',
+      '(XEN)        2 [1/0/  -   ]: s=5 n=0 x=0 v=2',
+      '(XEN) [m: memory info]',
+      '(XEN) Physical memory information:',
+      '(XEN)     Dom heap: 1540260kB free',
+    ].join('\n'));
+    expect(of(star, 'xen.evtchn').map((e) => [e.firstSeq, e.lastSeq, e.data.pendingPorts])).toEqual([[4, 7, [2]]]);
+    expect(of(star, 'xen.debugkey').find((e) => e.data.key === 'e')).toMatchObject({ firstSeq: 2, lastSeq: 7, data: { underStar: true } });
+  });
+  it('a section cut by the end of input keeps its ports (e has no end marker: it cannot be told from a complete one)', () => {
+    const [ev] = of(decode(lines('qemu/xen417-arm64-gicv3-smp2-keys.log', 655, 659)), 'xen.evtchn');
+    expect(ev.data.ports).toEqual([expect.objectContaining({ port: 1 })]);
+    expect(ev.partial).toBeUndefined();
+  });
+});
+
 describe('robustness', () => {
   it('never throws on random input', () => {
     fc.assert(fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom(

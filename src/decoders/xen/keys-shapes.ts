@@ -45,11 +45,37 @@ const RE_NODE_HAS = /^Node \d+ has /;
 const RE_CPUPOOL = /^Cpupool \d+:/;
 
 /**
- * Does this Xen line start a key response? A first-character switch, then `startsWith` on the
- * literal start of each shape: most lines are rejected without running a regex.
+ * The first lines of the keys that print no header (and of `e`'s domain sections, which a capture
+ * may begin with), by their literal start. `repeats`: the line comes again inside the same
+ * response (one per domain), so it does not start a new one while that key is open.
+ */
+const FIRST_LINES: ReadonlyArray<{ start: string; key: string; repeats?: boolean }> = [
+  { start: 'sched_smt_power_savings:', key: 'r' },
+  { start: 'Dumping timer queues:', key: 'a' },
+  { start: 'Physical memory information:', key: 'm' },
+  { start: 'Synced stime skew:', key: 't' },
+  { start: 'debugtrace_printk now writing to', key: 'T' },
+  { start: 'Xen performance counters SHOW', key: 'p' },
+  { start: 'Xen performance counters RESET', key: 'P' },
+  { start: 'Xen lock profile info SHOW', key: 'l' },
+  { start: 'Xen lock profile info RESET', key: 'L' },
+  { start: '==== PCI devices ====', key: 'Q' },
+  { start: 'Event channel information for domain ', key: 'e', repeats: true },
+];
+/** FIRST_LINES by the character code of their first character. */
+const FIRST_BY_CHAR: Array<typeof FIRST_LINES[number][] | undefined> = [];
+for (const f of FIRST_LINES) (FIRST_BY_CHAR[f.start.charCodeAt(0)] ??= []).push(f);
+
+/** Every character a line that detectKeyStart accepts can begin with (the family's gate). */
+export const KEY_START_CHARS = "'[gd" + FIRST_LINES.map((f) => f.start[0]).join('');
+
+/**
+ * Does this Xen line start a key response? The first character picks the shapes to try, then
+ * `startsWith` on their literal start: most lines are rejected without running a regex.
  */
 export function detectKeyStart(body: string, openKey: string | undefined): KeyStart | undefined {
-  switch (code(body, 0)) {
+  const c = code(body, 0);
+  switch (c) {
     case 0x27: { // '
       const m = RE_PRESSED.exec(body);
       if (m) return { key: m[1], how: 'header', text: m[2].trim() };
@@ -60,34 +86,23 @@ export function detectKeyStart(body: string, openKey: string | undefined): KeySt
       const m = RE_STAR_SUB.exec(body);
       return m ? { key: m[1], how: 'star', text: m[2] } : undefined;
     }
-    case 0x73: // s
-      return body.startsWith('sched_smt_power_savings:') ? { key: 'r', how: 'first' } : undefined;
-    case 0x44: // D
-      return body.startsWith('Dumping timer queues:') ? { key: 'a', how: 'first' } : undefined;
-    case 0x50: // P
-      return body.startsWith('Physical memory information:') ? { key: 'm', how: 'first' } : undefined;
-    case 0x53: // S
-      return body.startsWith('Synced stime skew:') ? { key: 't', how: 'first' } : undefined;
     case 0x67: { // g
       if (!body.startsWith('gnttab_usage_print_all [')) return undefined;
       const m = RE_GNTTAB.exec(body);
       return { key: m ? m[1] : 'g', how: 'first' };
     }
     case 0x64: // d
-      if (body.startsWith('debugtrace_printk now writing to')) return { key: 'T', how: 'first' };
       if (openKey !== 'o' && RE_SHARING.test(body)) return { key: 'o', how: 'first' };
-      return undefined;
-    case 0x58: // X
-      if (body.startsWith('Xen performance counters SHOW')) return { key: 'p', how: 'first' };
-      if (body.startsWith('Xen performance counters RESET')) return { key: 'P', how: 'first' };
-      if (body.startsWith('Xen lock profile info SHOW')) return { key: 'l', how: 'first' };
-      if (body.startsWith('Xen lock profile info RESET')) return { key: 'L', how: 'first' };
-      return undefined;
-    case 0x3d: // =
-      return body.startsWith('==== PCI devices ====') ? { key: 'Q', how: 'first' } : undefined;
+      break;
     default:
-      return undefined;
   }
+  const shapes = c >= 0 ? FIRST_BY_CHAR[c] : undefined;
+  if (shapes === undefined) return undefined;
+  for (const f of shapes) {
+    if (!body.startsWith(f.start)) continue;
+    return f.repeats && openKey === f.key ? undefined : { key: f.key, how: 'first' };
+  }
+  return undefined;
 }
 
 export const enum Verdict { Continue, EndAfter, EndBefore }

@@ -7,14 +7,19 @@
 import type { DecodedEvent, Emit, TaggedLine } from '../types.js';
 import type { PlatformContext } from './boot-context.js';
 import { DomainDumpParser } from './domain-dump.js';
-import { GAP_MS, KEY_DESCRIPTIONS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
+import { EvtchnDumpParser } from './evtchn-dump.js';
+import { GAP_MS, KEY_DESCRIPTIONS, KEY_START_CHARS, SINGLE_LINE_KEYS, Verdict, detectKeyStart, settleDone, shapeVerdict, type KeyStart, type ShapeState } from './keys-shapes.js';
 
 /** This many non-empty non-Xen lines in a row end a response (dom0 output resumed). */
 const FLOOD_LINES = 3;
 const MAX_BLOCK = 20000;
 const MAX_HANDLERS = 128;
-/** Lines that open a part of a `q` dump (§4.4, §3.3): a domain, its vCPUs, one vCPU's LRs. */
-const RE_Q_PART = /^(?:General information for domain \d|VCPU information and callbacks for domain \d|GICH_LRs \(vcpu \d)/;
+/** Lines that open a part of a `q` dump (§4.4, §3.3): a domain, its vCPUs, one vCPU's LRs (each followed by a number). */
+const Q_PARTS = ['General information for domain ', 'VCPU information and callbacks for domain ', 'GICH_LRs (vcpu '];
+const RE_Q_PART = new RegExp(`^(?:${Q_PARTS.map((p) => p.replace(/[()]/g, '\\$&')).join('|')})\\d`);
+
+/** Every character a Xen line this tracker may start a response with begins with (the family's gate). */
+export const KEY_LINE_FIRST_CHARS = KEY_START_CHARS + Q_PARTS.map((p) => p[0]).join('');
 
 interface Block {
   key: string;
@@ -32,6 +37,7 @@ interface Block {
   lines: number;
   st: ShapeState;
   q?: DomainDumpParser;
+  ev?: EvtchnDumpParser;
   handlers?: Array<{ key: string; ascii: string; description: string }>;
   version?: Record<string, string>;
   ringLines?: number;
@@ -118,6 +124,9 @@ export class KeyTracker {
         if (cur.q) {
           cur.q.push(line);
           for (const e of cur.q.take()) emit(e);
+        } else if (cur.ev) {
+          cur.ev.push(line);
+          for (const e of cur.ev.take()) emit(e);
         } else if (cur.key === 'h') this.handlerRow(cur, line);
         if (v === Verdict.EndAfter) this.closeCur(emit);
         return true;
@@ -179,14 +188,15 @@ export class KeyTracker {
       lines: 1,
       st: { rows: 0, cpusInfo: false, done: false, lastDumpLine: undefined },
       q: start.key === 'q' ? new DomainDumpParser(this.ctx) : undefined,
+      ev: start.key === 'e' ? new EvtchnDumpParser() : undefined,
       handlers: start.key === 'h' ? [] : undefined,
       version: undefined,
       ringLines: undefined,
     };
     this.cur = b;
     this.ctx.openKey = b.key;
-    if (start.how === 'first' && b.q) {
-      b.q.push(line); // the implicit `General information` line
+    if (start.how === 'first' && (b.q || b.ev)) {
+      (b.q ?? b.ev)!.push(line); // the implicit `General information` / `Event channel information` line
       return;
     }
     if (start.how === 'star') return;
@@ -227,6 +237,7 @@ export class KeyTracker {
       if (b.q.sawNotify) b.st.done = true;
       for (const e of b.q.finish(b.q.sawNotify ? undefined : partial)) emit(e);
     }
+    if (b.ev) for (const e of b.ev.finish(partial)) emit(e);
     if (b.handlers) {
       const data: Record<string, unknown> = { handlers: b.handlers };
       if (b.version) Object.assign(data, b.version);
@@ -239,6 +250,7 @@ export class KeyTracker {
     if (b.handler !== undefined) data.handler = b.handler;
     if (b.underStar) data.underStar = true;
     if (b.q) data.domains = b.q.domains;
+    if (b.ev) data.domains = b.ev.domains;
     if (b.ringLines !== undefined) data.ringLines = b.ringLines;
     const ev: DecodedEvent = { kind: 'xen.debugkey', firstSeq: b.firstSeq, lastSeq: b.lastSeq, ts: b.ts, data };
     if (partial && !b.st.done) { ev.partial = true; ev.reason = partial; }

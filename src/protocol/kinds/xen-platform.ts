@@ -162,6 +162,43 @@ const DomainSchema = Type.Object(
   { ...open, description: 'One domain of the key q dump (§4.4)' },
 );
 
+const EvtchnPortSchema = Type.Object(
+  {
+    port: Int('Port number'),
+    pending: Bool('Pending bit (p)'),
+    masked: Bool('Masked bit (m)'),
+    state: Str("'reserved', 'unbound', 'interdomain', 'pirq', 'virq', 'ipi' (s=1..6), 's=N' for another value, 'unknown' for a port printed 'in flux'"),
+    vcpu: Int('vCPU notified (n=); -1 when in flux'),
+    consumer: Int('Xen-internal consumer (x=); 0: the guest'),
+    selector: Opt(Int('2-level ABI: the selector bit')),
+    fifoWord: Opt(Bool('FIFO ABI: the port has an event word (false when printed ?)')),
+    busy: Opt(Bool('FIFO ABI: BUSY')),
+    linked: Opt(Bool('FIFO ABI: LINKED (on a queue)')),
+    link: Opt(Int('FIFO ABI: LINK field')),
+    remoteDomain: Opt(Int('unbound: the domain that may bind it; interdomain: the remote domain (d=)')),
+    remotePort: Opt(Int('interdomain: the remote port (p=)')),
+    pirq: Opt(Int('pirq: the guest PIRQ (p=)')),
+    irq: Opt(Int("pirq: Xen's IRQ (i=)")),
+    virq: Opt(Int('virq: the VIRQ number (v=)')),
+    virqName: Opt(Str("virq: 'timer', 'debug', 'console', 'dom-exc', ... (public/xen.h)")),
+    label: Opt(Str('XSM label (Z=)')),
+    inFlux: Opt(Bool('Printed `N in flux`: the port was being changed')),
+  },
+  open,
+);
+
+const EvtchnSchema = Type.Object(
+  {
+    domain: Int('Domain id'),
+    polling: Opt(Str('Polling vCPUs (cpumask list inside the braces)')),
+    ports: Type.Array(EvtchnPortSchema, { description: 'The ports listed (ECS_FREE ports are not printed), at most 4096' }),
+    pendingPorts: Type.Array(Type.Integer(), { description: 'Ports with the pending bit set' }),
+    maskedPorts: Type.Array(Type.Integer(), { description: 'Ports with the masked bit set' }),
+    morePorts: Opt(Int('Ports past the first 4096, not listed')),
+  },
+  { ...open, description: 'One domain of the key e dump (event channels)' },
+);
+
 const FocusSchema = Type.Object(
   {
     target: Str("'xen', 'dom0', 'dom1', ..."),
@@ -269,6 +306,7 @@ export const xenPlatformKinds: Record<string, TSchema> = {
   'xen.gic.init': GicInitSchema,
   'xen.gic.lrs': GicLrsSchema,
   'xen.domain': DomainSchema,
+  'xen.evtchn': EvtchnSchema,
   'xen.focus': FocusSchema,
   'xen.debugkey': DebugKeySchema,
   'xen.handlers': HandlersSchema,
