@@ -23,7 +23,7 @@ export function printFindings(findings: Finding[], lineText?: (seq: number) => s
 export function registerDiagnose(program: Command, opts: (o: { url?: string }) => ClientOptions, fail: (e: unknown) => never, urlHelp: string): void {
   program
     .command('diagnose')
-    .description('diagnose missing interrupts: on a live console (presses q twice, d and 0) or, with --file, on a saved log')
+    .description('diagnose missing interrupts: on a live console (presses q and e twice, then d and 0) or, with --file, on a saved log')
     .argument('[console]', 'console id (live)')
     .option('--file <log>', 'analyse a saved console log instead (offline, nothing is sent anywhere)')
     .option('--url <url>', urlHelp)
@@ -38,8 +38,12 @@ export function registerDiagnose(program: Command, opts: (o: { url?: string }) =
           const buf = readFileSync(o.file);
           const r = analyzeLog(buf);
           if (o.json) { console.log(JSON.stringify(r, null, 2)); return; }
-          const lines = buf.toString('utf8').split('\n');
-          process.stdout.write(printFindings(r.findings as Finding[], (s) => lines[s - 1]?.replace(/\r+$/, '')));
+          // The framer's lines (the seqs the findings cite, escapes stripped), not a split on LF:
+          // a log with CR-only line ends or over-long lines would cite other lines, and a board's
+          // escape sequences must not reach the terminal.
+          const { frameAll } = await import('../framing/framer.js');
+          const lines = frameAll(buf);
+          process.stdout.write(printFindings(r.findings as Finding[], (s) => lines[s - 1]?.text));
           return;
         }
         if (!id) throw new ApiError(400, 'give a console id, or --file LOG');

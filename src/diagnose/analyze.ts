@@ -15,6 +15,7 @@ import { irqTrigger } from './rules/irq-trigger.js';
 import { vgicUnhandled } from './rules/vgic-unhandled.js';
 import { dom0Stall } from './rules/dom0-stall.js';
 import { linuxReports } from './rules/linux-reports.js';
+import { evtchnPending } from './rules/evtchn.js';
 
 export type { DiagnoseLine, Evidence, Finding, Severity } from './analyze-context.js';
 
@@ -57,7 +58,7 @@ export interface DiagnoseSummary {
 
 export interface DiagnoseResult { findings: Finding[]; summary: DiagnoseSummary }
 
-const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports];
+const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports, evtchnPending];
 const SEV: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function diagnoseInterrupts(input: DiagnoseInput): DiagnoseResult {

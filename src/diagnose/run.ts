@@ -1,5 +1,5 @@
 // The active interrupt diagnosis: gathers fresh evidence from a live board, then analyses the
-// current boot. Presses `q` twice N seconds apart (and `d`, `0`); with `proc` and a dom0 shell
+// current boot. Presses `q` and `e` twice N seconds apart (then `d`, `0`); with `proc` and a dom0 shell
 // prompt in view, types `cat /proc/interrupts` before and after; leaves input where it was.
 import type { ConsoleControl } from '../control/control.js';
 import { ControlError } from '../control/control.js';
@@ -58,12 +58,13 @@ export async function runInterruptDiagnosis(control: ConsoleControl, p: Principa
       await sleep(1500);
     };
     await cat();
-    steps.push('q');
-    await control.keys(p, 'q');
+    // q: the vGIC's view of each vCPU (LRs, inflight, upcall); e: which event channels are pending.
+    steps.push('q', 'e');
+    await control.keys(p, 'qe');
     await sleep(opts.seconds * 1000);
     await cat();
-    steps.push('q', 'd', '0');
-    await control.keys(p, 'qd0');
+    steps.push('q', 'e', 'd', '0');
+    await control.keys(p, 'qed0');
   } finally {
     if (tookLease && control.lease.heldBy(p)) control.lease.release(p);
   }

@@ -1,7 +1,7 @@
 // The `xenuart` command against a real daemon child process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -85,5 +85,21 @@ describe('xenuart CLI', () => {
     const { stdout } = await xenuart(['decode', '--json', path.join(FIXTURES_DIR, 'qemu/xen417-arm64-gicv2-no-dom0-panic-loop.log')]);
     const evs = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(evs.filter((e) => e.kind === 'boot.start').length).toBe(6);
+  });
+
+  it('diagnose --file quotes the lines the findings cite, as framed: CR-only line ends, no escape sequences', async () => {
+    // The event-channel capture (its shell prompts carry ESC [6n) with every line end made a bare CR.
+    const raw = readFileSync(path.join(FIXTURES_DIR, 'captured/xen417-arm64-gicv2-evtchn-upcall-disabled.log'), 'latin1');
+    expect(raw).toContain('\x1b[6n');
+    const file = path.join(dir, 'cr-only.log');
+    writeFileSync(file, raw.replace(/\r*\n/g, '\r'), 'latin1');
+    const { stdout } = await xenuart(['diagnose', '--file', file]);
+    expect(stdout).not.toContain('\x1b');
+    const out = stdout.split('\n');
+    const i = out.findIndex((l) => l.includes('(e dump 1: d0 port 2 pending, not masked)'));
+    expect(i).toBeGreaterThan(0);
+    expect(out[i + 1]).toMatch(/^ {5}\d+: \(XEN\) +2 \[1\/0\/ {2}0 {3}\]: s=5 n=0 x=0 v=2$/);
+    const d = out.findIndex((l) => l.includes('(the write that disabled it'));
+    expect(out[d + 1]).toMatch(/^ {5}\d+: \/ # taskset 1 devmem 0x08000180 32 0x00010000$/);
   });
 });

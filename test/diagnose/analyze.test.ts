@@ -10,6 +10,8 @@ import { readFixture } from '../helpers/fixtures.js';
 
 const SCENARIO = 'captured/xen417-arm64-gicv2-vtimer-disabled.log';
 const HEALTHY = 'captured/xen417-arm64-gicv2-healthy-keys.log';
+const EVTCHN = 'captured/xen417-arm64-gicv2-evtchn-upcall-disabled.log';
+const EVTCHN_HEALTHY = 'captured/xen417-arm64-gicv2-evtchn-healthy.log';
 const text = (rel: string) => readFixture(rel).toString('utf8');
 const lineAt = (t: string, seq: number) => frameAll(t)[seq - 1]?.text ?? '';
 const evidenceText = (t: string, f: Finding) => {
@@ -89,6 +91,7 @@ describe('the missing-interrupt scenario (virtual timer disabled by a GICD_ICENA
 describe('no false alarm on healthy boots', () => {
   const healthy = [
     HEALTHY,
+    EVTCHN_HEALTHY,
     'qemu/xen417-arm64-gicv3-smp2-keys.log',
     'qemu/xen417-arm64-gicv2-smp2-keys.log',
     'qemu/xen417-arm64-gicv3-shell-typed-into-xen.log',
@@ -109,6 +112,57 @@ describe('no false alarm on healthy boots', () => {
     expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(r.summary.dom0.atPrompt).toBe(true);
     expect(r.summary.qDumps).toBe(2);
+  });
+});
+
+describe('event channels that stay pending (key e)', () => {
+  const evtchnFindings = (r: { findings: Finding[] }) => r.findings.filter((f) => f.rule === 'evtchn-pending');
+  it('the upcall PPI disabled on d0v0: the stuck IRQ 16 is the top error, port 2 (console input) the warning it explains', () => {
+    const t = text(EVTCHN);
+    const r = analyzeLog(t);
+    expect(r.findings[0]).toMatchObject({ severity: 'error', rule: 'stuck-inflight', irq: 16, domain: 0, vcpu: 0 });
+    expect(r.findings[0].title).toMatch(/event-channel upcall/);
+    const [f, ...rest] = evtchnFindings(r);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'warning', irq: 16, domain: 0, vcpu: 0 });
+    expect(f.title).toBe('d0 event-channel port 2 stayed pending: d0v0 never took the event upcall');
+    expect(f.explanation).toMatch(/VIRQ_CONSOLE/);
+    expect(f.explanation).toMatch(/Keys typed to d0's console do not reach it/);
+    expect(f.explanation).toMatch(/IRQ 16, sits on d0v0's inflight list with lr=255/);
+    // Evidence: the port-2 row of both e dumps and the held upcall of both q dumps, real lines.
+    const ev = evidenceText(t, f);
+    expect(ev.filter((x) => /^\(XEN\)\s+2 \[1\/0\/  0   \]: s=5 n=0 x=0 v=2$/.test(x))).toHaveLength(2);
+    expect(ev.filter((x) => x === '(XEN) Inflight irq=16 lr=255')).toHaveLength(2);
+    // No separate upcall finding for the vCPU the port finding already covers.
+    expect(r.findings.filter((x) => /upcall pending in two q dumps/.test(x.title))).toEqual([]);
+  });
+  it('the healthy twin: no port pending, no evtchn finding', () => {
+    expect(evtchnFindings(analyzeLog(readFixture(EVTCHN_HEALTHY)))).toEqual([]);
+  });
+  it('DERIVED: without the e dumps, the blocked vCPU with upcall_pend=01 in both q dumps is a warning', () => {
+    // The scenario with the two `e` responses (header to the last port row) removed.
+    const t = text(EVTCHN).replace(/\(XEN\) 'e' pressed[^\n]*\n(?:\(XEN\) (?:Event channel|Polling|    )[^\n]*\n)*/g, '');
+    expect(t).not.toMatch(/Event channel information/);
+    const [f, ...rest] = evtchnFindings(analyzeLog(t));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'warning', domain: 0, vcpu: 0, irq: 16 });
+    expect(f.title).toBe('d0v0 blocked with an event upcall pending in two q dumps');
+    expect(evidenceText(t, f).every((x) => /VCPU0: CPU0 .*upcall_pend=01/.test(x))).toBe(true);
+  });
+  it('DERIVED: a port pending in one e dump only is no finding (a snapshot catches events in flight)', () => {
+    const t = text(EVTCHN);
+    const second = t.lastIndexOf("'e' pressed");
+    const r = analyzeLog(t.slice(0, second) + t.slice(second).replace('2 [1/0/  0   ]', '2 [0/0/  -   ]'));
+    expect(evtchnFindings(r).filter((f) => /port/.test(f.title))).toEqual([]);
+  });
+  it('DERIVED: pending and masked in both dumps is info, naming the masked port; an interdomain port is named by its remote end', () => {
+    // The healthy twin with port 1 made interdomain (to d1 port 7), pending and masked in both e dumps.
+    const t = text(EVTCHN_HEALTHY).replace(/1 \[0\/0\/  -   \]: s=2 n=1 x=0 d=0/g, '1 [1/1/  -   ]: s=3 n=1 x=0 d=1 p=7');
+    const [f, ...rest] = evtchnFindings(analyzeLog(t));
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: 'info', domain: 0, vcpu: 1 });
+    expect(f.title).toBe('d0 event-channel port 1 pending but masked in two e dumps');
+    expect(f.explanation).toMatch(/port 1 \(interdomain, to d1 port 7: a PV driver ring or xenstore\) pending and masked/);
   });
 });
 

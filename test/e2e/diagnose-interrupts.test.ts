@@ -78,6 +78,11 @@ describe('missing interrupt on real Xen', () => {
     expect(n).toBeGreaterThanOrEqual(4); // two q dumps, two vCPUs each
     expect(stuckIn(top.vcpu)).toBe(lrs.filter((e) => e.data.vcpu === top.vcpu).length);
     expect(stuckIn(top.vcpu)).toBeGreaterThanOrEqual(2);
+    // The run pressed e with each q: dom0's event channels, decoded from real Xen, twice.
+    expect(r.json.run.steps).toEqual(['q', 'e', 'q', 'e', 'd', '0']);
+    const ev = (await api('GET', `/api/v1/consoles/xen/events?kind=xen.evtchn&from=${r.json.run.firstSeq}`)).json.events as Array<{ data: any }>;
+    expect(ev.filter((e) => e.data.domain === 0)).toHaveLength(2);
+    expect(ev[0].data.ports.some((p: any) => p.state === 'virq' && p.virqName === 'console')).toBe(true);
     // Evidence points at real lines, including an `Inflight irq=27` line.
     const texts: string[] = [];
     for (const e of top.evidence) {

@@ -118,6 +118,11 @@ describe.skipIf(!available)('web page in Chromium', () => {
     expect(await answer.innerText()).toMatch(/show this message/);
     await page.locator('text=Keys from the board').waitFor();
     expect(await page.locator('[data-testid=keys] [data-key=w]').count()).toBe(1);
+    // Key e: the event channels as a table, one row per port.
+    await page.click('[data-testid=keys] [data-key=e]');
+    const ev = answer.locator('.key-answer-one[data-key=e] [data-testid=evtchn-view]').first();
+    await ev.waitFor({ timeout: 30_000 });
+    expect(await ev.innerText()).toMatch(/domain 0 event channels[\s\S]*VIRQ 2 console/);
     await page.click('[data-testid=keys] [data-key=q]');
     await answer.locator('.key-answer-one[data-key=q]').waitFor({ timeout: 30_000 });
 

@@ -534,7 +534,7 @@ function diagPanel(): (HTMLElement | null)[] {
   const secs = h('select', { 'aria-label': 'seconds between snapshots' }, [2, 5, 10, 20].map((n) => h('option', { value: String(n), selected: n === 5 }, `${n} s`))) as HTMLSelectElement;
   const proc = h('input', { type: 'checkbox' }) as HTMLInputElement;
   return [
-    h('p', { class: 'note' }, 'Interrupt diagnosis: reads the history (q, d, 0 answers, /proc/interrupts) and says why interrupts do not arrive. An active run presses q twice, d and 0 (10-30 s).'),
+    h('p', { class: 'note' }, 'Interrupt diagnosis: reads the history (q, e, d, 0 answers, /proc/interrupts) and says why interrupts do not arrive. An active run presses q and e twice, then d and 0 (10-30 s).'),
     h('div', { class: 'row wrap' },
       h('button', { type: 'button', class: 'btn', onclick: () => void loadDiag('GET'), disabled: S.diag.running }, 'Analyse history'),
       h('button', { type: 'button', class: 'btn primary', 'data-testid': 'diag-run', disabled: !!why || S.diag.running, title: why ? `An active run ${why}` : 'Press the keys and analyse', onclick: () => void loadDiag('POST', Number(secs.value), proc.checked) }, S.diag.running ? 'Running…' : 'Run'),

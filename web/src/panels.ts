@@ -98,6 +98,27 @@ export function domainView(e: Ev, jump: Jump): HTMLElement {
     ])));
 }
 
+/** Event channels of one domain (key e, xen.evtchn): pending ports highlighted. */
+export function evtchnView(e: Ev, jump: Jump): HTMLElement {
+  const d = e.data;
+  const ports: any[] = d.ports ?? [];
+  const bound = (p: any): string => {
+    switch (p.state) {
+      case 'virq': return `VIRQ ${p.virq}${p.virqName ? ` ${p.virqName}` : ''}`;
+      case 'interdomain': return `d${p.remoteDomain} port ${p.remotePort}`;
+      case 'unbound': return `for d${p.remoteDomain}`;
+      case 'pirq': return `PIRQ ${p.pirq}${p.irq !== undefined ? ` (IRQ ${p.irq})` : ''}`;
+      default: return '';
+    }
+  };
+  const pending: number[] = d.pendingPorts ?? [];
+  return h('div', { class: 'evtchn', 'data-testid': 'evtchn-view' },
+    h('div', { class: 'row' }, h('strong', null, `domain ${d.domain} event channels`), ` ${plural(ports.length, 'port')}${pending.length ? `, pending: ${pending.join(', ')}` : ', none pending'}`, ' ', seqLink(jump, e.firstSeq, e.lastSeq)),
+    ports.length ? table('evtchn-table', ['port', 'state', 'bound to', 'vCPU', 'pending', 'masked'], ports.map((p) => [
+      String(p.port), p.inFlux ? 'in flux' : str(p.state), bound(p), p.vcpu >= 0 ? String(p.vcpu) : '', p.pending ? 'yes' : '', p.masked ? 'yes' : '',
+    ]), (i) => (ports[i].pending ? 'changed' : undefined)) : null);
+}
+
 /** /proc/interrupts: snapshot b with the counts that changed since a highlighted. */
 export function interruptsDiff(a: Ev | undefined, b: Ev, onlyChanged: boolean): HTMLElement {
   const cpus: number[] = b.data.cpuIds ?? [];
@@ -159,6 +180,7 @@ export function keyAnswer(k: any, jump: Jump): HTMLElement {
     else if (e.kind === 'xen.gic.lrs') parts.push(lrsView(e, jump));
     else if (e.kind === 'xen.regs') parts.push(regsView(e, jump));
     else if (e.kind === 'xen.domain') parts.push(domainView(e, jump));
+    else if (e.kind === 'xen.evtchn') parts.push(evtchnView(e, jump));
     else if (e.kind === 'xen.debugkey' || e.kind === 'xen.focus') continue;
     else parts.push(h('details', { class: 'raw-ev' }, h('summary', null, `${e.kind} · lines ${e.firstSeq}-${e.lastSeq}`), h('pre', null, JSON.stringify(e.data, null, 1))));
   }

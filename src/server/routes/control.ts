@@ -117,7 +117,7 @@ export function diagnoseRoutes(d: Daemon) {
 
     app.post<{ Params: Params; Body: Static<typeof DiagnoseBody> | undefined }>('/api/v1/consoles/:id/diagnose/interrupts', {
       config: { role: 'operator' },
-      schema: { summary: 'Active interrupt diagnosis: presses q twice (seconds apart), d and 0; optionally cat /proc/interrupts; returns findings (operator)', params: ConsoleParams, body: DiagnoseBody },
+      schema: { summary: 'Active interrupt diagnosis: presses q and e twice (seconds apart), then d and 0; optionally cat /proc/interrupts; returns findings (operator)', params: ConsoleParams, body: DiagnoseBody },
     }, async (req, reply) => {
       const c = controlOf(d, req.params.id, reply);
       if (!c) return reply;
