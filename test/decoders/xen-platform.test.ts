@@ -330,6 +330,21 @@ describe('focus, timer, uart, vGIC, IRQ routing', () => {
     expect(evs.map((e) => `${String(e.data.frame)}:${String(e.data.access)}:${String(e.data.irq ?? '')}`)).toEqual(['GITS:bad-read-width:', 'GITS:unhandled-command:', 'GITS:unhandled-command:', 'GICD:other:40']);
     expect(evs[0].data).toMatchObject({ domain: 1, vcpu: 0, width: 2, reg: 3, offset: '0x0008' });
   });
+  it('vGIC messages behind gdprintk\'s file:line, whatever the path form, decoded from the console', () => {
+    // [rendered] gdprintk prints __FILE__: relative to xen/ (arch/...), under a source folder
+    // (xen-source/xen/..., as Debian's build does for common/grant_table.c in the fixtures), absolute, or the name alone.
+    const evs = of(decode([
+      '(XEN) arch/arm/vgic-v3-its.c:1012:d0v0 vGITS: unhandled ITS command 5',
+      '(XEN) xen-source/xen/arch/arm/vgic-v3-its.c:1012:d0v1 vGITS: unhandled ITS command 5',
+      '(XEN) /build/xen-4.19/xen/arch/arm/vgic.c:415:d1v0 irq 40 migration failed: requested while in progress',
+      '(XEN) common/vgic.c:415:d1v1 trying to clear pending interrupt 27.',
+      '(XEN) vgic.c:415:d1v0 irq 41 migration failed: requested while in progress',
+      '(XEN) arch/arm/traps.c:1983:d0v0 HSR=0x00000093c48006 pc=0x00000070000088 gva=0xb000000 gpa=0x0000000b000000',
+    ].join('\n')), 'xen.vgic.unhandled');
+    expect(evs.map((e) => `${e.firstSeq}:${String(e.data.access)}:d${String(e.data.domain)}v${String(e.data.vcpu)}`)).toEqual([
+      '1:unhandled-command:d0v0', '2:unhandled-command:d0v1', '3:migration-failed:d1v0', '4:clear-pending:d1v1', '5:migration-failed:d1v0',
+    ]);
+  });
   it('IRQ messages whatever the device name, and FIQs, decoded from the console (§3.4)', () => {
     // [rendered] domain_build.c "%s: IRQ%u is not a SPI" (a device-tree node name first) and irq.c "Unknown %s %#3.3x"
     const evs = of(decode(['(XEN) serial: IRQ33 is not a SPI', '(XEN) pl011@9000000: IRQ5 is not a SPI', '(XEN) 2-0050: IRQ7 is not a SPI', '(XEN) Unknown FIQ 0x01b', '(XEN) Unknown IRQ 0x3ff'].join('\n')), 'xen.irq.route');

@@ -9,7 +9,7 @@ import { PlatformContext, lineEvent } from './boot-context.js';
 import { BootTimeline } from './boot-timeline.js';
 import { parseTimer, parseUart } from './boot-devices.js';
 import { GicInitParser } from './gic-init.js';
-import { parseVgic } from './gic-vgic.js';
+import { mayBeVgic, parseVgic } from './gic-vgic.js';
 import { KEY_LINE_FIRST_CHARS, KeyTracker } from './keys.js';
 import { PRINTS_VERSION } from './keys-shapes.js';
 import { parseFocus } from './focus.js';
@@ -18,19 +18,19 @@ import { code } from '../util.js';
 
 export const XEN_PLATFORM_KINDS = [
   'xen.boot', 'xen.milestone', 'xen.gic.init', 'xen.gic.lrs', 'xen.domain', 'xen.focus', 'xen.debugkey',
-  'xen.handlers', 'xen.vgic.unhandled', 'xen.timer', 'xen.uart', 'xen.irq.route',
+  'xen.handlers', 'xen.vgic.unhandled', 'xen.timer', 'xen.uart', 'xen.irq.route', 'xen.evtchn',
 ] as const;
 
 // What a Xen line's first character may start, so each line runs only the sub-decoders that can
 // use it (the decoder must stay fast: most lines are register dumps and dom0 output).
-// (IRQ routing messages have their own gate: irq-route.ts mayBeIrqRoute.)
-const F_BOOT = 1, F_KEYS = 2, F_GIC = 4, F_VGIC = 8, F_MISC = 32;
+// (vGIC and IRQ routing messages have their own gates, beside their parsers: gic-vgic.ts mayBeVgic,
+// irq-route.ts mayBeIrqRoute.)
+const F_BOOT = 1, F_KEYS = 2, F_GIC = 4, F_MISC = 32;
 const XEN_FIRST = new Uint8Array(128);
 const flag = (chars: string, f: number) => { for (const ch of chars) XEN_FIRST[ch.charCodeAt(0)] |= f; };
 flag('CXLbPBSGUI*F3RA', F_BOOT);
 flag(KEY_LINE_FIRST_CHARS, F_KEYS);
 flag('G', F_GIC);
-flag('dvVax', F_VGIC);
 flag('GTCL', F_MISC);
 
 const RE_CONSOLE_ARG = /(?:^|\s)console=(\S+)/;
@@ -115,7 +115,7 @@ export function xenPlatformFamily(): Family {
     if (f & F_BOOT) boot.pushXen(line, emit, versionAllowed);
     if (gic.busy || (f & F_GIC)) gic.push(line, emit);
     if (f & F_MISC) misc(line, b, c, emit);
-    if (f & F_VGIC) {
+    if (mayBeVgic(b, c)) {
       const v = parseVgic(b);
       if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }

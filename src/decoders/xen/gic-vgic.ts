@@ -49,11 +49,27 @@ const RE_SGI_MODE = /^(?:unhandled )?GICD_SGIR write ((?:0x)?[0-9a-fA-F]+)\s+wit
 // "irq %u migration failed: requested while in progress\n")` (gprintk puts `%pv ` in front).
 const RE_VGIC_C = /^(?:[\w./-]+\.c:\d+:\s*)?d(\d+)v(\d+):? (?:trying to clear pending interrupt (\d+)|irq (\d+) migration failed: requested while in progress)/;
 
+/**
+ * Can parseVgic() accept this line (first character code `c`)? It starts with the vCPU (`d0v1`) or
+ * the frame (`vGICD`, `vGITS`, `VGIC`), or with the `file.c:NN:` of gdprintk, whose path may be
+ * relative (`arch/arm/vgic-v3-its.c`), the file's name alone, or absolute (`/build/.../vgic.c`).
+ */
+export function mayBeVgic(b: string, c: number): boolean {
+  if (c === 0x64 /* d */ || c === 0x76 /* v */ || c === 0x56 /* V */) return true;
+  if (!((c >= 0x61 && c <= 0x7a) || c === 0x2f /* / */ || c === 0x2e /* . */ || c === 0x5f /* _ */)) return false;
+  const at = b.indexOf('.c:');
+  return at > 0;
+}
+
 export function parseVgic(body: string): VgicData | undefined {
   // `GI`: vGICD, vGICR, VGIC, vGIC and vGITS (the ITS frame has no `GIC` in its name).
   const at = body.indexOf('GI');
   if (at < 0) return vgicC(body);
-  if (at > 40) return undefined;
+  if (at > 40) {
+    // Far in only behind gdprintk's `file.c:NN:` with a long path (`xen-source/xen/arch/arm/...`).
+    const file = body.lastIndexOf('.c:', at);
+    if (file < 0 || at - file > 40) return undefined;
+  }
   const m = RE_HEAD.exec(body);
   if (!m) return undefined;
   const fr = m[4];
