@@ -96,3 +96,12 @@ export function isSpace(c: number): boolean {
 export function code(s: string, i: number): number {
   return i >= 0 && i < s.length ? s.charCodeAt(i) : NaN;
 }
+
+/**
+ * Can a line starting with character code `c` begin with gdprintk's `file.c:NN:`? `__FILE__` is a
+ * path as the build passed it: relative (`arch/arm/traps.c`, `xen-source/xen/common/...`), the
+ * file's name alone, or absolute (`/build/...`).
+ */
+export function mayStartSourcePath(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || c === 0x2f /* / */ || c === 0x2e /* . */ || c === 0x5f /* _ */;
+}

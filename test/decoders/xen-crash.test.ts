@@ -157,6 +157,12 @@ describe('xen.trap and xen.abort (§2.2, §2.3, §2.5, §2.7)', () => {
     expect(evs[0].data).toMatchObject({ guest: true, domain: 0, vcpu: 0, source: { file: 'arch/arm/traps.c', line: 1983 }, gva: '0xb000000', esr: { ec: 0x24, isv: 1 } });
     expect(evs[5].data.instruction).toBe('mrs 3, 0, c0, c4, 2 => x0 @ 0x0000000040001000');
   });
+  it('gdprintk lines whatever path the build gave __FILE__ (under a source folder, absolute, the name alone) [rendered from the real stage-2 line]', () => {
+    const tail = ':1983:d0v0 HSR=0x00000093c48006 pc=0x00000070000088 gva=0xb000000 gpa=0x0000000b000000';
+    const files = ['xen-source/xen/arch/arm/traps.c', '/build/xen-4.19/xen/arch/arm/traps.c', './arch/arm/traps.c', 'traps.c'];
+    const evs = decode(files.map((f) => X(f + tail)).join('\n'));
+    expect(evs.map((e) => [e.kind, e.firstSeq, (e.data.source as { file: string }).file])).toEqual(files.map((f, i) => ['xen.trap', i + 1, f]));
+  });
 });
 
 describe('xen.domain.crash (§2.9)', () => {

@@ -2,7 +2,7 @@
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
 import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
-import { code } from '../util.js';
+import { code, mayStartSourcePath } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
 
@@ -47,11 +47,11 @@ const CRASH_STARTS = String.raw`\*\*\* Dumping |\*{40}|----\[ Xen-|Xen (?:BUG at
 /**
  * Whether a Xen line can matter while nothing is open or pending: it may start a crash block
  * (classify(), except `Xen version` which then has nothing to close), be a guest trap (gprintk
- * `d0v0 `, gdprintk `arch/arm/...c:NN:` with the `.c:` in the first 80 characters, multicall) or an
+ * `d0v0 `, gdprintk `arch/arm/...c:NN:` (any path: util.ts mayStartSourcePath) with the `.c:` in the first 80 characters, multicall) or an
  * orphan dump line (`CPU:`, `Xen call trace:`, `Xen stack trace from sp=`). One regex rejects most
  * Xen lines before any allocation; it may say yes to a line that then matches nothing.
  */
-const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z][\s\S]{0,78}?\.c:)`);
+const MAY_MATTER = new RegExp(String.raw`^(?:${CRASH_STARTS}|Xen (?:call trace:|stack trace from sp=)|d|[a-z./_][\s\S]{0,78}?\.c:)`);
 
 export function mayMatter(body: string): boolean {
   return MAY_MATTER.test(body);
@@ -233,7 +233,7 @@ export function isAccessDesc(p: GuestPrefixed): boolean {
 export function splitGuestPrefix(body: string): GuestPrefixed | undefined {
   const c = code(body, 0);
   // Cheap gate: gprintk lines start with `d<N>v<M>`, gdprintk lines with a path to a .c file.
-  if (c < 0x61 || c > 0x7a) return undefined;
+  if (!mayStartSourcePath(c)) return undefined;
   if (c === 0x64 /* d */) {
     const m = GPRINTK.exec(body);
     if (m) return { domain: Number(m[1]), vcpu: Number(m[2]), rest: m[3] };

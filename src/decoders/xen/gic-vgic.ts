@@ -6,6 +6,8 @@
 // `d0v1 trying to clear pending interrupt 27.`, `d1v0 irq 40 migration failed: requested while in
 // progress` (access `clear-pending`, `migration-failed`).
 
+import { mayStartSourcePath } from '../util.js';
+
 export interface VgicData {
   domain?: number;
   vcpu?: number;
@@ -56,9 +58,7 @@ const RE_VGIC_C = /^(?:[\w./-]+\.c:\d+:\s*)?d(\d+)v(\d+):? (?:trying to clear pe
  */
 export function mayBeVgic(b: string, c: number): boolean {
   if (c === 0x64 /* d */ || c === 0x76 /* v */ || c === 0x56 /* V */) return true;
-  if (!((c >= 0x61 && c <= 0x7a) || c === 0x2f /* / */ || c === 0x2e /* . */ || c === 0x5f /* _ */)) return false;
-  const at = b.indexOf('.c:');
-  return at > 0;
+  return mayStartSourcePath(c) && b.indexOf('.c:') > 0;
 }
 
 export function parseVgic(body: string): VgicData | undefined {
