@@ -16,6 +16,7 @@ import { vgicUnhandled } from './rules/vgic-unhandled.js';
 import { dom0Stall } from './rules/dom0-stall.js';
 import { linuxReports } from './rules/linux-reports.js';
 import { evtchnPending } from './rules/evtchn.js';
+import { gicCpu } from './rules/gic-cpu.js';
 
 export type { DiagnoseLine, Evidence, Finding, Severity } from './analyze-context.js';
 
@@ -58,7 +59,7 @@ export interface DiagnoseSummary {
 
 export interface DiagnoseResult { findings: Finding[]; summary: DiagnoseSummary }
 
-const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports, evtchnPending];
+const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports, evtchnPending, gicCpu];
 const SEV: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function diagnoseInterrupts(input: DiagnoseInput): DiagnoseResult {

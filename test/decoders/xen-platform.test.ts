@@ -213,6 +213,34 @@ describe('xen.gic.init (§3.1, §3.2)', () => {
   });
 });
 
+describe('xen.gic.cpu: per-CPU GICv3 lines of a CPU bring-up (§3.2)', () => {
+  it('CPU1 and up found their redistributor after the init block (public/002, i.MX8QM); CPU0 stays in xen.gic.init', () => {
+    const evs = decode(readFixture('public/002-imx8qm-xen413-null-sched-debugkey-r-vgicd.txt').toString());
+    expect(of(evs, 'xen.gic.cpu').map((e) => e.data.cpu)).toEqual([1, 2, 3, 4, 5]);
+    expect(of(evs, 'xen.gic.cpu')[0].data).toMatchObject({ what: 'rdist-found', error: false, region: 0 });
+    expect((of(evs, 'xen.gic.init')[0].data.redistributors as Array<{ cpu: number }>).map((r) => r.cpu)).toEqual([0]);
+  });
+  it('bring-up errors, with and without dprintk\'s file:line [rendered from gic-v3.c]', () => {
+    const evs = of(decode([
+      '(XEN) arch/arm/gic-v3.c:752: GICv3: CPU2: mpidr 0x000002 has no re-distributor!',
+      '(XEN) arch/arm/gic-v3.c:731: GICv3: No redistributor present @0x80e0000',
+      '(XEN) GICv3: CPU3: Cannot initialize LPIs: 4294967284',
+      '(XEN) arch/arm/gic-v3.c:289: GICv3: Redist enable RWP timeout',
+      '(XEN) xen-source/xen/arch/arm/gic-v3.c:300: GICv3: Redist wakeup timeout',
+      '(XEN) arch/arm/gic-v3.c:266: RWP timeout',
+      '(XEN) GICv3: CPU0: Found redistributor in region 0 @000000004001c000',
+      '(XEN) RWP timeout',
+    ].join('\n')), 'xen.gic.cpu');
+    expect(evs.map((e) => [e.firstSeq, e.data.what, e.data.cpu])).toEqual([
+      [1, 'no-rdist', 2], [2, 'rdist-not-present', undefined], [3, 'lpi-init-failed', 3], [4, 'rdist-wakeup-timeout', undefined],
+      [5, 'rdist-wakeup-timeout', undefined], [6, 'rwp-timeout', undefined],
+    ]);
+    expect(evs[0].data).toMatchObject({ error: true, mpidr: '0x000002', source: { file: 'arch/arm/gic-v3.c', line: 752 } });
+    expect(evs[1].data).toMatchObject({ address: '0x80e0000' });
+    expect(evs[2].data).toMatchObject({ code: -12 }); // -ENOMEM printed with %u
+  });
+});
+
 describe('boot timeline', () => {
   it('4.17 release boot to a busybox prompt (qemu gicv3 keys)', () => {
     const evs = decode(readFixture('qemu/xen417-arm64-gicv3-smp2-keys.log').toString());

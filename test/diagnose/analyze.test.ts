@@ -166,6 +166,33 @@ describe('event channels that stay pending (key e)', () => {
   });
 });
 
+describe('a CPU whose GIC did not come up (xen.gic.cpu)', () => {
+  it('DERIVED: CPU1 with no redistributor (qemu gicv3 keys, its Found line replaced by the debug-build error) is an error naming the CPU and the DT', () => {
+    const t = text('qemu/xen417-arm64-gicv3-smp2-keys.log').replace(
+      '(XEN) GICv3: CPU1: Found redistributor in region 0 @000000004003c000',
+      '(XEN) arch/arm/gic-v3.c:752: GICv3: CPU1: mpidr 0x000001 has no re-distributor!');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'gic-cpu')!;
+    expect(f).toMatchObject({ severity: 'error', title: 'CPU1: no GIC redistributor found, so no interrupts' });
+    expect(f.explanation).toMatch(/0x000001/);
+    expect(f.explanation).toMatch(/redistributor-regions/);
+    expect(evidenceText(t, f)).toEqual(['(XEN) arch/arm/gic-v3.c:752: GICv3: CPU1: mpidr 0x000001 has no re-distributor!']);
+  });
+  it('DERIVED: LPIs not initialised on two CPUs (ENOMEM, printed unsigned) is one warning listing both', () => {
+    const t = text('qemu/xen417-arm64-gicv3-smp2-keys.log').replace(
+      '(XEN) GICv3: CPU1: Found redistributor in region 0 @000000004003c000',
+      '(XEN) GICv3: CPU1: Found redistributor in region 0 @000000004003c000\n(XEN) GICv3: CPU1: Cannot initialize LPIs: 4294967284\n(XEN) GICv3: CPU2: Cannot initialize LPIs: 4294967284');
+    const fs = analyzeLog(t).findings.filter((x) => x.rule === 'gic-cpu');
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({ severity: 'warning', title: 'CPUs 1, 2: LPIs not initialised: MSIs through the ITS will not reach them' });
+    expect(fs[0].explanation).toMatch(/ENOMEM/);
+  });
+  it('the real captures found every redistributor: no gic-cpu finding', () => {
+    for (const rel of ['qemu/xen417-arm64-gicv3-smp2-keys.log', 'public/002-imx8qm-xen413-null-sched-debugkey-r-vgicd.txt', 'qemu-debug/xen417-debug-panic.log']) {
+      expect(analyzeLog(readFixture(rel)).findings.filter((x) => x.rule === 'gic-cpu')).toEqual([]);
+    }
+  });
+});
+
 describe('stuck-inflight variants', () => {
   it('DERIVED: Inflight + Pending in both dumps (enabled, queued, never put in an LR) is an error naming lr_pending', () => {
     // The scenario with a `Pending irq=27` line added after each d0v1 `Inflight irq=27 lr=255` and the devmem line removed.

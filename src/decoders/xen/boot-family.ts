@@ -10,6 +10,7 @@ import { BootTimeline } from './boot-timeline.js';
 import { parseTimer, parseUart } from './boot-devices.js';
 import { GicInitParser } from './gic-init.js';
 import { mayBeVgic, parseVgic } from './gic-vgic.js';
+import { mayBeGicCpu, parseGicCpu } from './gic-cpu.js';
 import { KEY_LINE_FIRST_CHARS, KeyTracker } from './keys.js';
 import { PRINTS_VERSION } from './keys-shapes.js';
 import { parseFocus } from './focus.js';
@@ -18,13 +19,13 @@ import { code } from '../util.js';
 
 export const XEN_PLATFORM_KINDS = [
   'xen.boot', 'xen.milestone', 'xen.gic.init', 'xen.gic.lrs', 'xen.domain', 'xen.focus', 'xen.debugkey',
-  'xen.handlers', 'xen.vgic.unhandled', 'xen.timer', 'xen.uart', 'xen.irq.route', 'xen.evtchn',
+  'xen.handlers', 'xen.vgic.unhandled', 'xen.timer', 'xen.uart', 'xen.irq.route', 'xen.evtchn', 'xen.gic.cpu',
 ] as const;
 
 // What a Xen line's first character may start, so each line runs only the sub-decoders that can
 // use it (the decoder must stay fast: most lines are register dumps and dom0 output).
-// (vGIC and IRQ routing messages have their own gates, beside their parsers: gic-vgic.ts mayBeVgic,
-// irq-route.ts mayBeIrqRoute.)
+// (vGIC, per-CPU GIC and IRQ routing messages have their own gates, beside their parsers:
+// gic-vgic.ts mayBeVgic, gic-cpu.ts mayBeGicCpu, irq-route.ts mayBeIrqRoute.)
 const F_BOOT = 1, F_KEYS = 2, F_GIC = 4, F_MISC = 32;
 const XEN_FIRST = new Uint8Array(128);
 const flag = (chars: string, f: number) => { for (const ch of chars) XEN_FIRST[ch.charCodeAt(0)] |= f; };
@@ -113,7 +114,11 @@ export function xenPlatformFamily(): Family {
     }
     if (keys.busy || (f & F_KEYS)) keys.pushXen(line, emit);
     if (f & F_BOOT) boot.pushXen(line, emit, versionAllowed);
-    if (gic.busy || (f & F_GIC)) gic.push(line, emit);
+    const inGicBlock = (gic.busy || (f & F_GIC) !== 0) && gic.push(line, emit);
+    if (!inGicBlock && mayBeGicCpu(b, c)) {
+      const g = parseGicCpu(b);
+      if (g) { emit(lineEvent('xen.gic.cpu', line.seq, line.ts, g as unknown as Record<string, unknown>)); return; }
+    }
     if (f & F_MISC) misc(line, b, c, emit);
     if (mayBeVgic(b, c)) {
       const v = parseVgic(b);

@@ -199,6 +199,22 @@ const EvtchnSchema = Type.Object(
   { ...open, description: 'One domain of the key e dump (event channels)' },
 );
 
+const GicCpuSchema = Type.Object(
+  {
+    what: Str("'rdist-found' (CPU1 and up; CPU0's is in xen.gic.init), 'no-rdist', 'rdist-not-present', 'lpi-init-failed', 'rdist-wakeup-timeout', 'rwp-timeout'"),
+    error: Bool('An error (every what but rdist-found)'),
+    cpu: Opt(Int('The CPU')),
+    region: Opt(Int('rdist-found: redistributor region index')),
+    va: Opt(Str("rdist-found: Xen's virtual address of the redistributor, as printed")),
+    mpidr: Opt(Str('no-rdist: the MPIDR as printed')),
+    address: Opt(Str('rdist-not-present: the address, as printed')),
+    code: Opt(Int('lpi-init-failed: the error code')),
+    source: Opt(Type.Object({ file: Type.String(), line: Type.Integer() }, { description: "dprintk's file and line" })),
+    text: Str('The line'),
+  },
+  { ...open, description: 'A per-CPU GICv3 line of a CPU bring-up (§3.2)' },
+);
+
 const FocusSchema = Type.Object(
   {
     target: Str("'xen', 'dom0', 'dom1', ..."),
@@ -305,6 +321,7 @@ export const xenPlatformKinds: Record<string, TSchema> = {
   'xen.milestone': Type.Intersect([MilestoneSchema, Type.Object({ bootSeq: Int('firstSeq of the boot') }, open)], { description: 'A boot milestone, emitted as soon as it is seen' }),
   'xen.gic.init': GicInitSchema,
   'xen.gic.lrs': GicLrsSchema,
+  'xen.gic.cpu': GicCpuSchema,
   'xen.domain': DomainSchema,
   'xen.evtchn': EvtchnSchema,
   'xen.focus': FocusSchema,
