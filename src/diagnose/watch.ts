@@ -32,23 +32,37 @@ export class SilenceWatch {
   /**
    * After a restart, take up the watch where it was: a boot of this console still short of its
    * shell prompt is still booting, silent since its last dom0 line (found in its last lines), and
-   * already suggested if a suggestion came after that line. A typed command still running is not
-   * restored.
+   * already suggested if a suggestion came after that line. Past the prompt, a command typed
+   * through xenuart (an input audit with Enter) that no prompt answered yet is still running.
    */
   private resume(): void {
     const store = this.rt.store;
     const boot = store.boots().at(-1);
     if (!boot || boot.id === 0) return;
     const evs = store.events({ kind: ['boot.start', 'xen.milestone', 'diagnosis.suggested'], from: boot.firstSeq, limit: 100_000 });
-    if (!evs.some((e) => e.kind === 'boot.start') || evs.some((e) => e.kind === 'xen.milestone' && e.data.name === 'prompt')) return;
+    if (!evs.some((e) => e.kind === 'boot.start')) return;
     const last = store.lines({ from: boot.firstSeq, desc: true, limit: RESUME_LINES });
     if (last.length === 0) return;
-    const dom0 = last.find((l) => this.isDom0(l.text));
-    // No dom0 line yet (Xen still booting, or dom0 never printed): silent since the last line.
-    this.lastDom0 = (dom0 ?? last[0]).ts;
-    this.lastDom0Seq = dom0?.seq ?? 0;
-    this.booting = true;
-    this.suggested = evs.some((e) => e.kind === 'diagnosis.suggested' && e.firstSeq >= (dom0 ?? last[0]).seq);
+    const suggestedSince = (seq: number) => evs.some((e) => e.kind === 'diagnosis.suggested' && e.firstSeq >= seq);
+    if (!evs.some((e) => e.kind === 'xen.milestone' && e.data.name === 'prompt')) {
+      const dom0 = last.find((l) => this.isDom0(l.text));
+      // No dom0 line yet (Xen still booting, or dom0 never printed): silent since the last line.
+      this.lastDom0 = (dom0 ?? last[0]).ts;
+      this.lastDom0Seq = dom0?.seq ?? 0;
+      this.booting = true;
+      this.suggested = suggestedSince((dom0 ?? last[0]).seq);
+      return;
+    }
+    const typed = store.events({ kind: ['audit'], from: boot.firstSeq, desc: true, limit: 200 })
+      .find((e) => e.data.action === 'input' && String(e.data.text ?? '').includes('\\r'));
+    // Unknown when the command is older than the lines read back: not restored.
+    if (!typed || last[last.length - 1].seq > typed.firstSeq) return;
+    const after = last.filter((l) => l.seq > typed.firstSeq && this.isDom0(l.text));
+    if (after.some((l) => isShellPrompt(l.text))) return;
+    this.commandRunning = true;
+    this.lastDom0 = after[0]?.ts ?? typed.ts;
+    this.lastDom0Seq = after[0]?.seq ?? typed.firstSeq;
+    this.suggested = suggestedSince(Math.max(typed.firstSeq, this.lastDom0Seq));
   }
 
   private observe(recs: RecordMessage[]): void {

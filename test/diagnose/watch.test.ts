@@ -93,6 +93,50 @@ describe('silence watch across a daemon restart', () => {
   });
 });
 
+describe('a typed command across a daemon restart', () => {
+  let d: ReturnType<typeof restartableDaemon> | undefined;
+  afterEach(async () => { await d?.remove(); d = undefined; });
+
+  async function boardAtPrompt(): Promise<void> {
+    srv = new TestServer({ port: 0 }, (sock) => {
+      if (srv!.connections.length > 1) return; // prints its boot once; later connections see silence
+      sock.write('(XEN) Xen version 4.17.7 (pkg@x) (gcc) debug=n Wed Nov  4 16:52:28 UTC 2026\r\n[    0.000000] Booting Linux on physical CPU 0x0\r\n[    2.000000] Run /init as init process\r\n/ # ');
+    });
+    await srv.listen();
+    d = restartableDaemon({ auth: { anonymous: 'operator' }, consoles: [{ id: 'b', source: { type: 'tcp', host: '127.0.0.1', port: srv.port }, diagnose: { watchSeconds: 2 } }] });
+  }
+  const post = (url: string, p: string, body: unknown) => fetch(`${url}/api/v1/consoles/b${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const found = async (url: string) => (await (await fetch(`${url}/api/v1/consoles/b/events?kind=diagnosis.suggested`)).json() as { events: Array<{ data: any }> }).events;
+
+  it('a command typed before the restart and still without its prompt is watched again', async () => {
+    await boardAtPrompt();
+    let url = await d!.start();
+    await sleep(800); // the prompt is flushed as a partial line
+    expect((await post(url, '/lease', {})).status).toBe(200);
+    expect((await post(url, '/input', { data: 'modprobe foo\r' })).status).toBe(200);
+    srv!.connections[0].write('modprobe foo\r\n[   31.000000] foo: probing\r\n');
+    await sleep(300);
+    await d!.stop();
+    url = await d!.start();
+    await sleep(2600);
+    expect((await found(url)).map((e) => e.data)).toMatchObject([{ reason: 'dom0 stopped printing while a command runs' }]);
+  });
+
+  it('a command answered by its prompt before the restart is not', async () => {
+    await boardAtPrompt();
+    let url = await d!.start();
+    await sleep(800);
+    expect((await post(url, '/lease', {})).status).toBe(200);
+    expect((await post(url, '/input', { data: 'ls\r' })).status).toBe(200);
+    srv!.connections[0].write('ls\r\nbin  dev  etc\r\n/ # ');
+    await sleep(800);
+    await d!.stop();
+    url = await d!.start();
+    await sleep(2600);
+    expect(await found(url)).toEqual([]);
+  });
+});
+
 describe('prompt gate', () => {
   it('mayBePrompt lets through every line the prompt pattern matches', () => {
     const tail = fc.constantFrom('', ' ', '#', '# ', '$', '$ ', ':', ': ', 'login:', 'login: ', ' #', ' $ ', '  ', 'x');
