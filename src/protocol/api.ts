@@ -39,6 +39,7 @@ export const EventsQuery = Type.Object(
     boot: Type.Optional(Type.Integer({ minimum: 0, description: 'Boot id from /boots' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1000 })),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only events with a greater id: to page, pass the last id of the previous page (order=asc)' })),
     token: Type.Optional(Type.String()),
   },
   { additionalProperties: false },

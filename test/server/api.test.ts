@@ -92,6 +92,20 @@ describe('reads', () => {
     expect(none.text).toBe('{"events":[]}');
     const newest = await get('/api/v1/consoles/keys/events?kind=xen.regs,xen.gic.lrs&order=desc&limit=3');
     expect(newest.json.events.map((e: any) => e.id)).toEqual(decoded.filter((e: any) => ['xen.regs', 'xen.gic.lrs'].includes(e.kind)).map((e: any) => e.id).reverse().slice(0, 3));
+    // Paging with after=<last id>: every event once, in order, whatever the page size.
+    const paged: any[] = [];
+    for (let after = 0; ;) {
+      const page = (await get(`/api/v1/consoles/keys/events?limit=7&after=${after}`)).json.events;
+      if (page.length === 0) break;
+      paged.push(...page);
+      after = page.at(-1).id;
+    }
+    expect(paged.map((e) => e.id)).toEqual(all.json.events.map((e: any) => e.id));
+    const kindPage = (await get(`/api/v1/consoles/keys/events?kind=xen.regs&limit=2&after=${decoded.find((e: any) => e.kind === 'xen.regs').id}`)).json.events;
+    expect(kindPage.map((e: any) => e.id)).toEqual(decoded.filter((e: any) => e.kind === 'xen.regs').slice(1, 3).map((e: any) => e.id));
+    const bad = await get('/api/v1/consoles/keys/events?after=3&order=desc');
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/^querystring\.after: /);
   });
   it('serves health, metrics and the OpenAPI document', async () => {
     expect((await call('GET', '/healthz')).json.ok).toBe(true);

@@ -113,7 +113,8 @@ export function consoleRoutes(d: Daemon) {
       const kind = q.kind?.split(',').map((k) => k.trim()).filter(Boolean);
       // The events as stored (UTF-8 JSON of the EventOut shape) go out as they are: parsing and
       // serialising them again took several times as long as the query (1.4 MB for 1 000 reports).
-      const json = rt.store.eventsJson({ kind, from: q.from, to: q.to, boot: q.boot, limit: q.limit, desc: q.order === 'desc' });
+      if (q.after !== undefined && q.order === 'desc') return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'querystring.after: pages in id order, so it needs order=asc' });
+      const json = rt.store.eventsJson({ kind, from: q.from, to: q.to, boot: q.boot, limit: q.limit, desc: q.order === 'desc', afterId: q.after });
       const parts: Buffer[] = [EVENTS_OPEN];
       for (let i = 0; i < json.length; i++) parts.push(i ? COMMA : EMPTY, json[i]);
       parts.push(EVENTS_CLOSE);
