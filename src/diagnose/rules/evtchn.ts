@@ -93,7 +93,8 @@ function rowEvidence(ctx: Ctx, dump: EDump, domain: number, ports: Data[], n: nu
   const sec = dump.domains.get(domain)!;
   const ev: Evidence[] = [];
   for (const p of ports.slice(0, 3)) {
-    const ln = ctx.findLine(sec.firstSeq, sec.lastSeq, new RegExp(`^\\(XEN\\)\\s+${p.port} \\[`));
+    // The port's row (`(XEN)`, a timestamp or a wrapped prefix may come first).
+    const ln = ctx.findLine(sec.firstSeq, sec.lastSeq, new RegExp(`\\s${p.port} \\[[01]/[01]/`));
     ev.push({ firstSeq: ln?.seq ?? sec.firstSeq, lastSeq: ln?.seq ?? sec.lastSeq, note: `e dump ${n}: d${domain} port ${p.port} pending${p.masked ? ', masked' : ', not masked'}` });
   }
   return ev;
