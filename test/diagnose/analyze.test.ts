@@ -155,6 +155,21 @@ describe('event channels that stay pending (key e)', () => {
     const r = analyzeLog(t.slice(0, second) + t.slice(second).replace('2 [1/0/  0   ]', '2 [0/0/  -   ]'));
     expect(evtchnFindings(r).filter((f) => /port/.test(f.title))).toEqual([]);
   });
+  it('with host times: two e dumps under a second apart are not enough; 5 s apart they are', () => {
+    const t = text(EVTCHN);
+    const timed = (gapMs: number) => {
+      // Host times: one line per 10 ms, and the second e response moved to gapMs after the first.
+      const events = decodeText(t, 'evtchn');
+      const lines = frameAll(t).map((l) => ({ seq: l.seq, ts: 1_000_000 + l.seq * 10, text: l.text }));
+      const es = events.filter((e) => e.kind === 'xen.debugkey' && e.data.key === 'e');
+      for (const e of events) e.ts = 1_000_000 + e.firstSeq * 10;
+      es[1].ts = es[0].ts + gapMs;
+      return diagnoseInterrupts({ events, lines }).findings.filter((f) => f.rule === 'evtchn-pending' && /port/.test(f.title));
+    };
+    expect(timed(400)).toEqual([]);
+    const [f] = timed(5000);
+    expect(f.explanation).toMatch(/5\.0 s apart/);
+  });
   it('DERIVED: pending and masked in both dumps is info, naming the masked port; an interdomain port is named by its remote end', () => {
     // The healthy twin with port 1 made interdomain (to d1 port 7), pending and masked in both e dumps.
     const t = text(EVTCHN_HEALTHY).replace(/1 \[0\/0\/  -   \]: s=2 n=1 x=0 d=0/g, '1 [1/1/  -   ]: s=3 n=1 x=0 d=1 p=7');
