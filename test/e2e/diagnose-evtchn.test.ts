@@ -4,52 +4,20 @@
 // The active diagnosis (which presses q and e twice) must put the held upcall first and name the
 // event channel that stayed pending, port 2, the console's input, as what it cost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startXenBoard, isXenBoardAvailable, type XenBoard } from './helpers/xen-board.js';
-import { startDaemon, sleep, type TestDaemon } from '../helpers/daemon.js';
+import { sleep } from '../helpers/daemon.js';
+import { startBoardDaemon, type BoardDaemon } from './helpers/board-daemon.js';
 
-const OP = 'operator-token-evtchn';
-let dir: string;
-let board: XenBoard;
-let t: TestDaemon;
-
-async function api(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(t.url + p, {
-    method,
-    headers: { authorization: `Bearer ${OP}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
-
-async function waitForLine(re: RegExp, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const r = await api('GET', '/api/v1/consoles/xen/lines?limit=100000');
-    if (r.json.lines.some((l: any) => re.test(l.text))) return;
-    await sleep(250);
-  }
-  throw new Error(`no line matching ${re}`);
-}
+let b: BoardDaemon;
+const api: BoardDaemon['api'] = (...a) => b.api(...a);
+const waitForLine: BoardDaemon['waitForLine'] = (...a) => b.waitForLine(...a);
 
 beforeAll(async () => {
-  if (!isXenBoardAvailable() && process.env.CI) throw new Error('the Xen board is not set up: run scripts/xen-qemu-board setup');
-  dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-evtchn-'));
-  board = await startXenBoard({ dir, gic: 2, dom0Args: 'iomem=relaxed' });
-  t = await startDaemon({
-    auth: { tokens: [{ name: 'otto', token: OP, role: 'operator' }] },
-    consoles: [{ id: 'xen', source: { type: 'unix', path: board.socketPath }, xen: { keysPerMinute: 1000, quietMs: 1000, answerTimeoutMs: 8000 } }],
-  });
-  await waitForLine(/^\/ # /, 240_000);
+  b = await startBoardDaemon({ gic: 2, dom0Args: 'iomem=relaxed', tokens: [{ name: 'otto', token: 'operator-token-evtchn', role: 'operator' }] });
   await sleep(1000);
 }, 300_000);
 
 afterAll(async () => {
-  await t?.stop();
-  await board?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await b?.stop();
 });
 
 describe('event-channel upcall disabled on real Xen', () => {

@@ -3,43 +3,17 @@
 // and gets decoded answers, puts input back on DOM0 (a shell command then runs in dom0), does
 // the whole cycle 20 times, and refuses a viewer's key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startXenBoard, isXenBoardAvailable, type XenBoard } from './helpers/xen-board.js';
-import { startDaemon, sleep, type TestDaemon } from '../helpers/daemon.js';
+import { startBoardDaemon, type BoardDaemon } from './helpers/board-daemon.js';
 
 const T = { viewer: 'viewer-token-e2e', op: 'operator-token-e2e' };
-let dir: string;
-let board: XenBoard;
-let t: TestDaemon;
+let b: BoardDaemon;
 
-async function api(method: string, p: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(t.url + p, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
-
-async function linesSince(seq: number): Promise<Array<{ seq: number; text: string }>> {
-  return (await api('GET', `/api/v1/consoles/xen/lines?from=${seq}&limit=100000`, T.viewer)).json.lines;
-}
-
-async function waitForLine(from: number, re: RegExp, ms: number): Promise<{ seq: number; text: string }> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const hit = (await linesSince(from)).find((l) => re.test(l.text));
-    if (hit) return hit;
-    await sleep(250);
-  }
-  throw new Error(`no line matching ${re} within ${ms} ms`);
-}
+const api = (method: string, p: string, token: string, body?: unknown) => b.api(method, p, body, token);
+const waitForLine = (from: number, re: RegExp, ms: number) => b.waitForLine(re, ms, from);
 
 /** Type a shell command in dom0 and wait for a marker it prints. */
 async function shell(cmd: string, marker: string): Promise<void> {
-  const from = t.d.consoles.get('xen')!.nextSeq;
+  const from = b.t.d.consoles.get('xen')!.nextSeq;
   expect((await api('POST', '/api/v1/consoles/xen/lease', T.op, {})).status).toBe(200);
   expect((await api('POST', '/api/v1/consoles/xen/input', T.op, { data: `${cmd}\r` })).status).toBe(200);
   await waitForLine(from, new RegExp(`^${marker}$`), 30_000);
@@ -47,23 +21,11 @@ async function shell(cmd: string, marker: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!isXenBoardAvailable()) {
-    if (process.env.CI) throw new Error('the Xen board is not set up: run scripts/xen-qemu-board setup');
-  }
-  dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-e2e-'));
-  board = await startXenBoard({ dir, gic: 3 });
-  t = await startDaemon({
-    auth: { tokens: [{ name: 'val', token: T.viewer, role: 'viewer' }, { name: 'otto', token: T.op, role: 'operator' }] },
-    consoles: [{ id: 'xen', source: { type: 'unix', path: board.socketPath }, xen: { keysPerMinute: 1000, quietMs: 1000, answerTimeoutMs: 8000 } }],
-  });
-  // The boot: Xen, dom0 Linux, the initramfs' /proc/interrupts, the shell prompt.
-  await waitForLine(1, /^\/ # /, 240_000);
+  b = await startBoardDaemon({ gic: 3, tokens: [{ name: 'val', token: T.viewer, role: 'viewer' }, { name: 'otto', token: T.op, role: 'operator' }] });
 }, 300_000);
 
 afterAll(async () => {
-  await t?.stop();
-  await board?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await b?.stop();
 });
 
 describe('real Xen 4.17 under QEMU', () => {
@@ -78,7 +40,7 @@ describe('real Xen 4.17 under QEMU', () => {
     expect(want.filter((m) => !ms.includes(m))).toEqual([]);
     const irq = evs.find((e) => e.kind === 'linux.interrupts')!;
     expect(irq.data.rows.find((r: any) => r.name === 'arch_timer')).toBeTruthy();
-    expect(t.d.consoles.get('xen')!.focus).toBe('dom0');
+    expect(b.t.d.consoles.get('xen')!.focus).toBe('dom0');
   });
 
   it('a viewer cannot press keys', async () => {
