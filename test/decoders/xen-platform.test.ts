@@ -12,6 +12,7 @@ import { parseFocus } from '../../src/decoders/xen/focus.js';
 import { parseVgic } from '../../src/decoders/xen/gic-vgic.js';
 import { parseTimer, parseUart } from '../../src/decoders/xen/boot-devices.js';
 import { parseIrqRoute } from '../../src/decoders/xen/irq-route.js';
+import { parsePortRow } from '../../src/decoders/xen/evtchn-dump.js';
 import { parseDecimalRanges, parseHexRanges } from '../../src/decoders/xen/domain-rangeset.js';
 import { xenPlatformKinds } from '../../src/protocol/kinds/xen-platform.js';
 import { listFixtures, readFixture } from '../helpers/fixtures.js';
@@ -467,6 +468,14 @@ describe('key e: xen.evtchn (event channels)', () => {
     });
     expect(of(evs, 'xen.debugkey').find((e) => e.data.key === 'e')).toMatchObject({ firstSeq: 655, lastSeq: 660, data: { domains: 1 } });
   });
+  it('a port pending and linked on its FIFO queue, LINK 0 (captured: upcall disabled, lines 418 and 463)', () => {
+    const evs = of(decode(readFixture('captured/xen417-arm64-gicv2-evtchn-upcall-disabled.log').toString()), 'xen.evtchn');
+    expect(evs.map((e) => e.firstSeq)).toEqual([414, 459]);
+    for (const e of evs) {
+      expect(e.data.pendingPorts).toEqual([2]);
+      expect((e.data.ports as unknown[])[1]).toEqual({ port: 2, pending: true, masked: false, state: 'virq', vcpu: 0, consumer: 0, fifoWord: true, busy: false, linked: true, link: 0, virq: 2, virqName: 'console' });
+    }
+  });
   it('two domains without ports, then the next key (qemu-debug gic3 *)', () => {
     const evs = decode(lines('qemu-debug/xen417-debug-gic3.log', 450, 467));
     expect(of(evs, 'xen.evtchn').map((e) => [e.data.domain, e.firstSeq, e.lastSeq, (e.data.ports as unknown[]).length])).toEqual([[0, 2, 4, 0], [1, 5, 7, 0]]);
@@ -536,6 +545,34 @@ describe('key e: xen.evtchn (event channels)', () => {
     ].join('\n'));
     expect(of(star, 'xen.evtchn').map((e) => [e.firstSeq, e.lastSeq, e.data.pendingPorts])).toEqual([[4, 7, [2]]]);
     expect(of(star, 'xen.debugkey').find((e) => e.data.key === 'e')).toMatchObject({ firstSeq: 2, lastSeq: 7, data: { underStar: true } });
+  });
+  it('any row rendered from the format string parses back to its fields (property)', () => {
+    const abi = fc.oneof(
+      fc.constantFrom(0, 1).map((b) => ({ text: String(b), want: { selector: b } })),
+      fc.constant({ text: '?     ', want: { fifoWord: false } }),
+      fc.tuple(fc.boolean(), fc.option(fc.integer({ min: 0, max: 131071 }), { nil: undefined })).map(([busy, link]) => ({
+        text: `${busy ? 'B' : ' '} ${link === undefined ? '-   ' : String(link).padEnd(4)}`,
+        want: link === undefined ? { fifoWord: true, busy, linked: false } : { fifoWord: true, busy, linked: true, link },
+      })),
+    );
+    const tail = fc.oneof(
+      fc.record({ s: fc.constant(2), d: fc.integer({ min: 0, max: 32767 }) }).map((r) => ({ s: r.s, text: ` d=${r.d}`, want: { state: 'unbound', remoteDomain: r.d } })),
+      fc.record({ d: fc.integer({ min: 0, max: 32767 }), p: fc.integer({ min: 1, max: 131071 }) }).map((r) => ({ s: 3, text: ` d=${r.d} p=${r.p}`, want: { state: 'interdomain', remoteDomain: r.d, remotePort: r.p } })),
+      fc.record({ p: fc.integer({ min: 0, max: 4095 }), i: fc.integer({ min: -1, max: 1023 }) }).map((r) => ({ s: 4, text: ` p=${r.p} i=${r.i}`, want: { state: 'pirq', pirq: r.p, irq: r.i } })),
+      fc.integer({ min: 0, max: 23 }).map((v) => ({ s: 5, text: ` v=${v}`, want: { state: 'virq', virq: v } })),
+      fc.constant({ s: 6, text: '', want: { state: 'ipi' } }),
+      fc.constant({ s: 1, text: '', want: { state: 'reserved' } }),
+    );
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 131071 }), fc.boolean(), fc.boolean(), abi, tail, fc.integer({ min: 0, max: 127 }), fc.integer({ min: 0, max: 3 }),
+      fc.option(fc.constantFrom('system_u:object_r:domU_t', 'dom0_t'), { nil: undefined }),
+      (port, pend, mask, a, t, n, x, z) => {
+        const row = `    ${String(port).padStart(4)} [${pend ? 1 : 0}/${mask ? 1 : 0}/${a.text}]: s=${t.s} n=${n} x=${x}${t.text}${z ? ` Z=${z}` : ''}`;
+        const got = parsePortRow(row);
+        expect(got).toMatchObject({ port, pending: pend, masked: mask, vcpu: n, consumer: x, ...a.want, ...t.want, ...(z ? { label: z } : {}) });
+      },
+    ), { numRuns: 500 });
+    expect(parsePortRow('    12 [1/0/  -   ] s=5 n=0 x=0 v=2')).toBeUndefined();
   });
   it('a section cut by the end of input keeps its ports (e has no end marker: it cannot be told from a complete one)', () => {
     const [ev] = of(decode(lines('qemu/xen417-arm64-gicv3-smp2-keys.log', 655, 659)), 'xen.evtchn');

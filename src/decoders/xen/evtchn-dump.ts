@@ -76,7 +76,7 @@ const RE_PORT = /^\s+(\d+) \[([01])\/([01])\/([^\]]*)\]: s=(\d+) n=(-?\d+) x=(-?
 const RE_FLUX = /^\s+(\d+) in flux\s*$/;
 const RE_TAIL = / ([dpivZ])=(\S+)/g;
 
-/** Parse one port row (`RE_PORT`'s text); exported for the property tests. */
+/** Parse one port row (`RE_PORT`'s text), or undefined; exported for the property test. */
 export function parsePortRow(body: string): EvtchnPort | undefined {
   const m = RE_PORT.exec(body);
   if (!m) {
@@ -107,9 +107,10 @@ export function parsePortRow(body: string): EvtchnPort | undefined {
 
 /** The ABI-specific third field of `[p/m/s]`. */
 function abiState(p: EvtchnPort, s: string): void {
-  const t = s.trim();
-  if (t === '0' || t === '1') { p.selector = Number(t); return; }
-  if (t === '?') { p.fifoWord = false; return; }
+  // 2-level: `%d`, one digit and nothing else. FIFO prints six characters at least, so a linked
+  // event whose LINK is 0 or 1 (`  0   `) is not a selector bit.
+  if (s === '0' || s === '1') { p.selector = Number(s); return; }
+  if (s.trim() === '?') { p.fifoWord = false; return; }
   // FIFO: `%c %-4u` (linked) or `%c -   ` (not linked); %c is `B` or a space.
   p.fifoWord = true;
   p.busy = s.charAt(0) === 'B';
