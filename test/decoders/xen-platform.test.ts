@@ -13,6 +13,7 @@ import { parseVgic } from '../../src/decoders/xen/gic-vgic.js';
 import { parseTimer, parseUart } from '../../src/decoders/xen/boot-devices.js';
 import { parseIrqRoute } from '../../src/decoders/xen/irq-route.js';
 import { parsePortRow } from '../../src/decoders/xen/evtchn-dump.js';
+import { parseGicCpu } from '../../src/decoders/xen/gic-cpu.js';
 import { parseDecimalRanges, parseHexRanges } from '../../src/decoders/xen/domain-rangeset.js';
 import { xenPlatformKinds } from '../../src/protocol/kinds/xen-platform.js';
 import { listFixtures, readFixture } from '../helpers/fixtures.js';
@@ -220,6 +221,20 @@ describe('xen.gic.cpu: per-CPU GICv3 lines of a CPU bring-up (§3.2)', () => {
     expect(of(evs, 'xen.gic.cpu').map((e) => e.data.cpu)).toEqual([1, 2, 3, 4, 5]);
     expect(of(evs, 'xen.gic.cpu')[0].data).toMatchObject({ what: 'rdist-found', error: false, region: 0 });
     expect((of(evs, 'xen.gic.init')[0].data.redistributors as Array<{ cpu: number }>).map((r) => r.cpu)).toEqual([0]);
+  });
+  it('any line rendered from the format strings parses back (property), with or without a dprintk prefix', () => {
+    const prefix = fc.constantFrom('', 'arch/arm/gic-v3.c:752: ', 'xen-source/xen/arch/arm/gic-v3.c:752: ', '/build/xen/arch/arm/gic-v3.c:752: ', 'gic-v3.c:752: ');
+    const hex = fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }).map((v) => v.toString(16).padStart(16, '0'));
+    fc.assert(fc.property(prefix, fc.integer({ min: 1, max: 511 }), fc.integer({ min: 0, max: 7 }), hex, fc.integer({ min: 1, max: 133 }), (pre, cpu, region, va, errno) => {
+      expect(parseGicCpu(`GICv3: CPU${cpu}: Found redistributor in region ${region} @${va}`)).toMatchObject({ what: 'rdist-found', error: false, cpu, region, va });
+      expect(parseGicCpu(`${pre}GICv3: CPU${cpu}: Cannot initialize LPIs: ${2 ** 32 - errno}`)).toMatchObject({ what: 'lpi-init-failed', cpu, code: -errno });
+      expect(parseGicCpu(`${pre}GICv3: CPU${cpu}: mpidr 0x${va} has no re-distributor!`)).toMatchObject({ what: 'no-rdist', cpu, mpidr: `0x${va}` });
+      expect(parseGicCpu(`${pre}GICv3: No redistributor present @0x${va}`)).toMatchObject({ what: 'rdist-not-present', address: `0x${va}` });
+      if (pre) expect(parseGicCpu(`${pre}GICv3: CPU${cpu}: mpidr 0x${va} has no re-distributor!`)!.source).toEqual({ file: pre.slice(0, pre.indexOf(':')), line: 752 });
+      // And through the engine (the family's gate in front of the parser).
+      expect(of(decode(`(XEN) ${pre}GICv3: CPU${cpu}: mpidr 0x${va} has no re-distributor!`), 'xen.gic.cpu').map((e) => e.data.what)).toEqual(['no-rdist']);
+    }), { numRuns: 300 });
+    expect(parseGicCpu('GICv3: CPU0: Found redistributor in region 0 @000000004001c000')).toBeUndefined();
   });
   it('bring-up errors, with and without dprintk\'s file:line [rendered from gic-v3.c]', () => {
     const evs = of(decode([
