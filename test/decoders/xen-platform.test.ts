@@ -588,6 +588,9 @@ describe('key e: xen.evtchn (event channels)', () => {
       },
     ), { numRuns: 500 });
     expect(parsePortRow('    12 [1/0/  -   ] s=5 n=0 x=0 v=2')).toBeUndefined();
+    // A garbled value (a line glued to the next, a lost byte) is left out, never NaN.
+    expect(parsePortRow('       1 [0/0/  -   ]: s=2 n=1 x=0 d=0x')).toEqual({ port: 1, pending: false, masked: false, state: 'unbound', vcpu: 1, consumer: 0, fifoWord: true, busy: false, linked: false });
+    expect(parsePortRow('       3 [0/0/  -   ]: s=3 n=1 x=0 d=1 p=7(XEN) x')).toMatchObject({ remoteDomain: 1 });
   });
   it('a section cut by the end of input keeps its ports (e has no end marker: it cannot be told from a complete one)', () => {
     const [ev] = of(decode(lines('qemu/xen417-arm64-gicv3-smp2-keys.log', 655, 659)), 'xen.evtchn');

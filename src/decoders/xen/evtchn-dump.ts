@@ -74,7 +74,8 @@ const RE_DOMAIN = /^Event channel information for domain (-?\d+):/;
 const RE_POLLING = /^Polling vCPUs: \{(.*)\}/;
 const RE_PORT = /^\s+(\d+) \[([01])\/([01])\/([^\]]*)\]: s=(\d+) n=(-?\d+) x=(-?\d+)(.*)$/;
 const RE_FLUX = /^\s+(\d+) in flux\s*$/;
-const RE_TAIL = / ([dpivZ])=(\S+)/g;
+/** A tail field: `d=`, `p=`, `i=`, `v=` and a whole number (a garbled value is left out). */
+const RE_TAIL = / ([dpiv])=(-?\d+)(?= |$)/g;
 
 /** Parse one port row (`RE_PORT`'s text), or undefined; exported for the property test. */
 export function parsePortRow(body: string): EvtchnPort | undefined {
