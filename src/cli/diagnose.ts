@@ -34,15 +34,14 @@ export function registerDiagnose(program: Command, opts: (o: { url?: string }) =
     .action(async (id: string | undefined, o: { file?: string; url?: string; seconds: number; proc?: boolean; passive?: boolean; json?: boolean }) => {
       try {
         if (o.file) {
-          const { analyzeLog } = await import('../diagnose/analyze.js');
-          const buf = readFileSync(o.file);
-          const r = analyzeLog(buf);
-          if (o.json) { console.log(JSON.stringify(r, null, 2)); return; }
-          // The framer's lines (the seqs the findings cite, escapes stripped), not a split on LF:
-          // a log with CR-only line ends or over-long lines would cite other lines, and a board's
-          // escape sequences must not reach the terminal.
+          const { analyzeFramed } = await import('../diagnose/analyze.js');
           const { frameAll } = await import('../framing/framer.js');
-          const lines = frameAll(buf);
+          // Framed once: the findings cite these lines' seqs, and the evidence quotes their text
+          // (escapes stripped), not a split on LF: a log with CR-only line ends or over-long lines
+          // would cite other lines, and a board's escape sequences must not reach the terminal.
+          const lines = frameAll(readFileSync(o.file));
+          const r = analyzeFramed(lines);
+          if (o.json) { console.log(JSON.stringify(r, null, 2)); return; }
           process.stdout.write(printFindings(r.findings as Finding[], (s) => lines[s - 1]?.text));
           return;
         }

@@ -104,9 +104,14 @@ const bySeq = (a: ConsoleEvent, b: ConsoleEvent): number => a.firstSeq - b.first
 
 /** Decode a whole text (a saved log): frames it (seq = line number from 1) and flushes at the end. */
 export function decodeText(text: string | Buffer, console = 'file', factories?: FamilyFactory[]): ConsoleEvent[] {
+  return decodeLines(frameAll(text), console, factories);
+}
+
+/** decodeText for lines framed already (a caller that needs the lines too frames once). */
+export function decodeLines(lines: Iterable<InputLine>, console = 'file', factories?: FamilyFactory[]): ConsoleEvent[] {
   const dec = new ConsoleDecoder(console, factories);
   const events: ConsoleEvent[] = [];
-  for (const line of frameAll(text)) {
+  for (const line of lines) {
     for (const e of dec.push(line)) events.push(e);
   }
   for (const e of dec.flush('end of input')) events.push(e);

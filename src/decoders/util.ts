@@ -105,3 +105,11 @@ export function code(s: string, i: number): number {
 export function mayStartSourcePath(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || c === 0x2f /* / */ || c === 0x2e /* . */ || c === 0x5f /* _ */;
 }
+
+/** Can the line (first character code `c`) begin with a `file.c:` prefix? A cheap test for the gates. */
+export function hasSourcePrefix(b: string, c: number): boolean {
+  return mayStartSourcePath(c) && b.indexOf('.c:') > 0;
+}
+
+/** That prefix's `__FILE__` as a regex source, for the parsers' patterns. */
+export const SOURCE_FILE = String.raw`[\w./-]+\.c`;

@@ -4,8 +4,8 @@
 // vCPU whose Linux CPU stalled while dom0 is silent is the top finding), ranks them and summarises.
 // Formats and semantics: xen-console-reference §3.3-3.6, linux-console-reference §4.3-4.7, §6.4.
 import type { ConsoleEvent } from '../protocol/events.js';
-import { decodeText } from '../decoders/engine.js';
-import { frameAll } from '../framing/framer.js';
+import { decodeLines } from '../decoders/engine.js';
+import { frameAll, type FramedLine } from '../framing/framer.js';
 import { buildContext, mergeEvidence, type Ctx, type DiagnoseLine, type Finding, type RankedFinding, type Severity } from './analyze-context.js';
 import { stuckInflight } from './rules/stuck-inflight.js';
 import { lrUnchanged } from './rules/lr-unchanged.js';
@@ -141,8 +141,13 @@ function summarise(ctx: Ctx, findings: Finding[]): DiagnoseSummary {
 /** Offline: decode a whole saved log and diagnose its last boot. Lines are numbered from 1 (seq =
  *  line number, as `decodeText` does); a log has no host times, so silence is told in lines. */
 export function analyzeLog(text: string | Buffer, opts: { allBoots?: boolean } = {}): DiagnoseResult {
-  const events = decodeText(text);
-  const lines: DiagnoseLine[] = frameAll(text).map((l) => ({ seq: l.seq, ts: l.ts, text: l.text }));
+  return analyzeFramed(frameAll(text), opts);
+}
+
+/** analyzeLog for a log framed already (`xenuart diagnose --file` quotes the same lines). */
+export function analyzeFramed(framed: FramedLine[], opts: { allBoots?: boolean } = {}): DiagnoseResult {
+  const events = decodeLines(framed);
+  const lines: DiagnoseLine[] = framed.map((l) => ({ seq: l.seq, ts: l.ts, text: l.text }));
   const lastTs = lines.at(-1)?.ts;
   return diagnoseInterrupts({ events, lines, now: lastTs && lastTs > 0 ? lastTs : undefined, allBoots: opts.allBoots });
 }

@@ -57,14 +57,16 @@ export async function runInterruptDiagnosis(control: ConsoleControl, p: Principa
       await control.input(p, Buffer.from('cat /proc/interrupts\r'));
       await sleep(1500);
     };
-    await cat();
     // q: the vGIC's view of each vCPU (LRs, inflight, upcall); e: which event channels are pending.
-    steps.push('q', 'e');
-    await control.keys(p, 'qe');
+    const press = async (keys: string) => {
+      steps.push(...keys);
+      await control.keys(p, keys);
+    };
+    await cat();
+    await press('qe');
     await sleep(opts.seconds * 1000);
     await cat();
-    steps.push('q', 'e', 'd', '0');
-    await control.keys(p, 'qed0');
+    await press('qed0');
   } finally {
     if (tookLease && control.lease.heldBy(p)) control.lease.release(p);
   }

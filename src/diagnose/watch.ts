@@ -6,6 +6,9 @@ import type { EventMessage, RecordMessage } from '../protocol/messages.js';
 import { isShellPrompt, isXenOrGuestLine } from './analyze-context.js';
 import { firstNonBlank } from '../decoders/util.js';
 
+/** An input audit that ends a command line: its text (JSON-quoted) holds an Enter. */
+const isTypedCommand = (d: Record<string, unknown>): boolean => d.action === 'input' && String(d.text ?? '').includes('\\r');
+
 /** Most of a boot's last lines searched for its last dom0 line when the daemon restarts. */
 const RESUME_LINES = 5000;
 
@@ -53,8 +56,8 @@ export class SilenceWatch {
       this.suggested = suggestedSince((dom0 ?? last[0]).seq);
       return;
     }
-    const typed = store.events({ kind: ['audit'], from: boot.firstSeq, desc: true, limit: 200 })
-      .find((e) => e.data.action === 'input' && String(e.data.text ?? '').includes('\\r'));
+    // Newest first: every keystroke typed in the page is an audit too.
+    const typed = store.events({ kind: ['audit'], from: boot.firstSeq, desc: true, limit: 200 }).find((e) => isTypedCommand(e.data));
     // Unknown when the command is older than the lines read back: not restored.
     if (!typed || last[last.length - 1].seq > typed.firstSeq) return;
     const after = last.filter((l) => l.seq > typed.firstSeq && this.isDom0(l.text));
@@ -103,7 +106,7 @@ export class SilenceWatch {
   private onEvent(r: EventMessage): void {
     if (r.kind === 'boot.start') { this.booting = true; this.lastDom0 = Date.now(); this.suggested = false; }
     else if (r.kind === 'xen.milestone' && r.data.name === 'prompt') this.booting = false;
-    else if (r.kind === 'audit' && r.data.action === 'input' && String(r.data.text ?? '').includes('\\r')) {
+    else if (r.kind === 'audit' && isTypedCommand(r.data)) {
       this.commandRunning = true;
       this.lastDom0 = Date.now();
       this.suggested = false;

@@ -15,7 +15,7 @@ import { KEY_LINE_FIRST_CHARS, KeyTracker } from './keys.js';
 import { PRINTS_VERSION } from './keys-shapes.js';
 import { parseFocus } from './focus.js';
 import { mayBeIrqRoute, parseIrqRoute } from './irq-route.js';
-import { code } from '../util.js';
+import { code, hasSourcePrefix } from '../util.js';
 
 export const XEN_PLATFORM_KINDS = [
   'xen.boot', 'xen.milestone', 'xen.gic.init', 'xen.gic.lrs', 'xen.domain', 'xen.focus', 'xen.debugkey',
@@ -114,13 +114,15 @@ export function xenPlatformFamily(): Family {
     }
     if (keys.busy || (f & F_KEYS)) keys.pushXen(line, emit);
     if (f & F_BOOT) boot.pushXen(line, emit, versionAllowed);
+    // gdprintk/dprintk's `file.c:NN:` in front: looked for once, for both gates that accept it.
+    const source = hasSourcePrefix(b, c);
     const inGicBlock = (gic.busy || (f & F_GIC) !== 0) && gic.push(line, emit);
-    if (!inGicBlock && mayBeGicCpu(b, c)) {
+    if (!inGicBlock && mayBeGicCpu(b, c, source)) {
       const g = parseGicCpu(b);
       if (g) { emit(lineEvent('xen.gic.cpu', line.seq, line.ts, g as unknown as Record<string, unknown>)); return; }
     }
     if (f & F_MISC) misc(line, b, c, emit);
-    if (mayBeVgic(b, c)) {
+    if (mayBeVgic(c, source)) {
       const v = parseVgic(b);
       if (v) { emit(lineEvent('xen.vgic.unhandled', line.seq, line.ts, v as unknown as Record<string, unknown>)); return; }
     }

@@ -2,7 +2,7 @@
 // block, and the guest-induced trap messages. `classify()` is called on every Xen line, so it
 // switches on the first character and only then runs an anchored regex.
 import { isBannerStart, parseDumpHeader, type DumpHeader } from './regs-lines.js';
-import { code, mayStartSourcePath } from '../util.js';
+import { SOURCE_FILE, code, mayStartSourcePath } from '../util.js';
 
 export const PANIC_STARS = '****************************************'; // exactly 40 (§2.1)
 
@@ -205,7 +205,7 @@ export interface GuestTrap {
 }
 
 const GPRINTK = /^d(\d+)v(\d+):? (.*)$/;
-const GDPRINTK = /^([\w./-]+\.c):(\d+):d(\d+)v(\d+):? (.*)$/;
+const GDPRINTK = new RegExp(String.raw`^(${SOURCE_FILE}):(\d+):d(\d+)v(\d+):? (.*)$`);
 const STAGE2 = /^HSR=(0x[0-9a-fA-F]+|0) pc=(0x[0-9a-fA-F]+|0) gva=(0x[0-9a-fA-F]+|0) gpa=(0x[0-9a-fA-F]+|0)\s*$/;
 const UNSUPPORTED_FSC = /^Unsupported FSC: HSR=(0x[0-9a-fA-F]+|0) DFSC=(0x[0-9a-fA-F]+|0)\s*$/;
 const UNKNOWN_GUEST_TRAP = /^Unknown Guest Trap\. HSR=(0x[0-9a-fA-F]+|0) EC=(0x[0-9a-fA-F]+) IL=([0-9a-fA-F]+) Syndrome=(0x[0-9a-fA-F]+)\s*$/;

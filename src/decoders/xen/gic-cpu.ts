@@ -6,7 +6,7 @@
 //   GICv3: CPU%d: mpidr 0x%lx has no re-distributor!
 //   GICv3: No redistributor present @%#lx
 //   GICv3: Redist enable RWP timeout (4.17) / GICv3: Redist wakeup timeout (master) / RWP timeout
-import { mayStartSourcePath } from '../util.js';
+import { SOURCE_FILE } from '../util.js';
 
 export interface GicCpuData {
   what: 'rdist-found' | 'no-rdist' | 'rdist-not-present' | 'lpi-init-failed' | 'rdist-wakeup-timeout' | 'rwp-timeout';
@@ -27,7 +27,7 @@ export interface GicCpuData {
   text: string;
 }
 
-const RE_SOURCE = /^([\w./-]+\.c):(\d+): /;
+const RE_SOURCE = new RegExp(String.raw`^(${SOURCE_FILE}):(\d+): `);
 const RE_FOUND = /^GICv3: CPU(\d+): Found redistributor in region (\d+) @([0-9a-fA-F]+)/;
 const RE_LPI = /^GICv3: CPU(\d+): Cannot initialize LPIs: (-?\d+)/;
 const RE_NO_RDIST = /^GICv3: CPU(\d+): mpidr (\S+) has no re-distributor/;
@@ -35,10 +35,12 @@ const RE_NOT_PRESENT = /^GICv3: No redistributor present @(\S+)/;
 const RE_WAKEUP = /^(?:GICv3: )?(?:Redist enable RWP timeout|Redist wakeup timeout)/;
 const RE_RWP = /^RWP timeout/;
 
-/** Can parseGicCpu() accept this line (first character code `c`)? `GICv3:` first, or dprintk's `file.c:NN:`. */
-export function mayBeGicCpu(b: string, c: number): boolean {
-  if (c === 0x47 /* G */) return b.startsWith('GICv3: ');
-  return mayStartSourcePath(c) && b.indexOf('.c:') > 0;
+/**
+ * Can parseGicCpu() accept this line (first character code `c`; `source`: util.ts hasSourcePrefix)?
+ * `GICv3:` first, or dprintk's `file.c:NN:`.
+ */
+export function mayBeGicCpu(b: string, c: number, source: boolean): boolean {
+  return c === 0x47 /* G */ ? b.startsWith('GICv3: ') : source;
 }
 
 /** One per-CPU GIC line, or undefined. CPU0's `Found redistributor` belongs to xen.gic.init: not here. */

@@ -6,7 +6,7 @@
 // `d0v1 trying to clear pending interrupt 27.`, `d1v0 irq 40 migration failed: requested while in
 // progress` (access `clear-pending`, `migration-failed`).
 
-import { mayStartSourcePath } from '../util.js';
+import { SOURCE_FILE } from '../util.js';
 
 export interface VgicData {
   domain?: number;
@@ -33,7 +33,7 @@ export interface VgicData {
   text: string;
 }
 
-const RE_HEAD = /^(?:[\w./-]+\.c:\d+:)?(?:(d(\d+)v(\d+)):? )?(vGICD|vGICR|vGITS|VGIC|vGIC)(?:: ?(SGI))?:\s*(.*)$/;
+const RE_HEAD = new RegExp(String.raw`^(?:${SOURCE_FILE}:\d+:)?(?:(d(\d+)v(\d+)):? )?(vGICD|vGICR|vGITS|VGIC|vGIC)(?:: ?(SGI))?:\s*(.*)$`);
 const RE_WORD_WRITE = /^unhandled word write (0x[0-9a-fA-F]+|\d+) to (\w+)/;
 const RE_UNHANDLED = /^unhandled (read|write) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/;
 const RE_BAD_WIDTH = /^bad (read|write) width (\d+) r(\d+) offset (0x[0-9a-fA-F]+|\d+)/;
@@ -49,16 +49,16 @@ const RE_SGI_MODE = /^(?:unhandled )?GICD_SGIR write ((?:0x)?[0-9a-fA-F]+)\s+wit
 // vgic.c, without a frame name: `printk("%pv trying to clear pending interrupt %u.\n")` (a write to
 // ICPENDR for an interrupt in flight, which the old vGIC cannot withdraw) and `gprintk(...
 // "irq %u migration failed: requested while in progress\n")` (gprintk puts `%pv ` in front).
-const RE_VGIC_C = /^(?:[\w./-]+\.c:\d+:\s*)?d(\d+)v(\d+):? (?:trying to clear pending interrupt (\d+)|irq (\d+) migration failed: requested while in progress)/;
+const RE_VGIC_C = new RegExp(String.raw`^(?:${SOURCE_FILE}:\d+:\s*)?d(\d+)v(\d+):? (?:trying to clear pending interrupt (\d+)|irq (\d+) migration failed: requested while in progress)`);
 
 /**
- * Can parseVgic() accept this line (first character code `c`)? It starts with the vCPU (`d0v1`) or
- * the frame (`vGICD`, `vGITS`, `VGIC`), or with the `file.c:NN:` of gdprintk, whose path may be
- * relative (`arch/arm/vgic-v3-its.c`), the file's name alone, or absolute (`/build/.../vgic.c`).
+ * Can parseVgic() accept this line (first character code `c`; `source`: util.ts hasSourcePrefix)?
+ * It starts with the vCPU (`d0v1`) or the frame (`vGICD`, `vGITS`, `VGIC`), or with the
+ * `file.c:NN:` of gdprintk, whose path may be relative (`arch/arm/vgic-v3-its.c`), the file's name
+ * alone, or absolute (`/build/.../vgic.c`).
  */
-export function mayBeVgic(b: string, c: number): boolean {
-  if (c === 0x64 /* d */ || c === 0x76 /* v */ || c === 0x56 /* V */) return true;
-  return mayStartSourcePath(c) && b.indexOf('.c:') > 0;
+export function mayBeVgic(c: number, source: boolean): boolean {
+  return c === 0x64 /* d */ || c === 0x76 /* v */ || c === 0x56 /* V */ || source;
 }
 
 export function parseVgic(body: string): VgicData | undefined {

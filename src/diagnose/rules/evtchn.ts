@@ -14,6 +14,7 @@ import { vcpuSeries, vcpuName, type Ctx, type Evidence, type RankedFinding } fro
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Data = Record<string, any>;
+type VcpuSeries = ReturnType<typeof vcpuSeries>;
 
 interface EDump { firstSeq: number; lastSeq: number; ts: number; domains: Map<number, { firstSeq: number; lastSeq: number; ports: Data[] }> }
 
@@ -63,6 +64,8 @@ export function evtchnPending(ctx: Ctx): RankedFinding[] {
   const covered = new Set<string>();
   const domains = new Set<number>();
   for (const d of dumps) for (const dom of d.domains.keys()) domains.add(dom);
+  // Each vCPU's snapshots in the q dumps, worked out once for both kinds of finding.
+  const vcpus = vcpuSeries(ctx);
   for (const domain of domains) {
     const having = dumps.filter((d) => d.domains.has(domain));
     if (having.length < 2) continue;
@@ -84,10 +87,10 @@ export function evtchnPending(ctx: Ctx): RankedFinding[] {
     }
     for (const g of groups.values()) {
       if (!g.masked) covered.add(`${domain}.${g.vcpu}`);
-      out.push(portFinding(ctx, domain, g, a, b));
+      out.push(portFinding(ctx, vcpus, domain, g, a, b));
     }
   }
-  out.push(...upcallPending(ctx, covered));
+  out.push(...upcallPending(ctx, vcpus, covered));
   return out;
 }
 
@@ -102,7 +105,7 @@ function rowEvidence(ctx: Ctx, dump: EDump, domain: number, ports: Data[], n: nu
   return ev;
 }
 
-function portFinding(ctx: Ctx, domain: number, g: { vcpu: number; masked: boolean; ports: Data[] }, a: EDump, b: EDump): RankedFinding {
+function portFinding(ctx: Ctx, vcpus: VcpuSeries, domain: number, g: { vcpu: number; masked: boolean; ports: Data[] }, a: EDump, b: EDump): RankedFinding {
   const who = vcpuName(domain, g.vcpu);
   const list = g.ports.map((p) => `port ${p.port} (${portLabel(p)})`);
   const portsText = list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
@@ -129,7 +132,7 @@ function portFinding(ctx: Ctx, domain: number, g: { vcpu: number; masked: boolea
   // Why the upcall does not get through, from the q dumps when there are any.
   let why = `Look at ${who} in a q dump: upcall_pend=01 says Xen raised the upcall and the vCPU has not taken it; check dom0's /proc/interrupts \`events\` count too.`;
   let score = 66;
-  const series = vcpuSeries(ctx).find((s) => s.domain === domain && s.vcpu === g.vcpu)?.series ?? [];
+  const series = vcpus.find((s) => s.domain === domain && s.vcpu === g.vcpu)?.series ?? [];
   const last = series.slice(-2);
   if (ppi !== undefined && last.length > 0 && last.every((s) => s.snap.inflight.some((x) => x.irq === ppi && x.lr === 255) && !s.snap.pending.includes(ppi))) {
     why = `The q dumps say why: the upcall, IRQ ${ppi}, sits on ${who}'s inflight list with lr=255 and is not in Pending, which is how the vGIC holds an interrupt the guest disabled (see the finding on IRQ ${ppi}). Every event for ${who} is lost until it is enabled again.`;
@@ -158,10 +161,10 @@ function portFinding(ctx: Ctx, domain: number, g: { vcpu: number; masked: boolea
 }
 
 /** Without e dumps for it: a blocked vCPU whose upcall stays pending in the last two q dumps. */
-function upcallPending(ctx: Ctx, covered: Set<string>): RankedFinding[] {
+function upcallPending(ctx: Ctx, vcpus: VcpuSeries, covered: Set<string>): RankedFinding[] {
   const out: RankedFinding[] = [];
   const ppi = ctx.evtchnPpi?.irq;
-  for (const { domain, vcpu, series } of vcpuSeries(ctx)) {
+  for (const { domain, vcpu, series } of vcpus) {
     if (covered.has(`${domain}.${vcpu}`) || series.length < 2) continue;
     const last = series.slice(-2);
     if (!last.every((s) => s.snap.upcallPending === 1 && s.snap.blocked === true)) continue;
