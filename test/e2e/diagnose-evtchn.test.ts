@@ -3,22 +3,11 @@
 // command is typed to it: console input is VIRQ_CONSOLE, notified on vCPU0, so it never arrives.
 // The active diagnosis (which presses q and e twice) must put the held upcall first and name the
 // event channel that stayed pending, port 2, the console's input, as what it cost.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/daemon.js';
-import { startBoardDaemon, type BoardDaemon } from './helpers/board-daemon.js';
+import { useBoardDaemon } from './helpers/board-daemon.js';
 
-let b: BoardDaemon;
-const api: BoardDaemon['api'] = (...a) => b.api(...a);
-const waitForLine: BoardDaemon['waitForLine'] = (...a) => b.waitForLine(...a);
-
-beforeAll(async () => {
-  b = await startBoardDaemon({ gic: 2, dom0Args: 'iomem=relaxed', tokens: [{ name: 'otto', token: 'operator-token-evtchn', role: 'operator' }] });
-  await sleep(1000);
-}, 300_000);
-
-afterAll(async () => {
-  await b?.stop();
-});
+const { api, waitForLine } = useBoardDaemon({ gic: 2, dom0Args: 'iomem=relaxed', tokens: [{ name: 'otto', token: 'operator-token-evtchn', role: 'operator' }], settleMs: 1000 });
 
 describe('event-channel upcall disabled on real Xen', () => {
   it('the diagnosis names the held upcall, then port 2 (console input) pending in both e dumps', async () => {

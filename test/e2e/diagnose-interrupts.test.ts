@@ -3,27 +3,18 @@
 // vCPU it runs on; `sleep 1` never returns. The active diagnosis must name interrupt 27, the
 // virtual timer, on that vCPU, as its top finding, with evidence lines; and `xenuart diagnose
 // --file` on the saved log must give the same top finding.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../helpers/daemon.js';
 import { BIN, REPO } from '../helpers/child-daemon.js';
-import { startBoardDaemon, type BoardDaemon } from './helpers/board-daemon.js';
+import { useBoardDaemon } from './helpers/board-daemon.js';
 
 const run = promisify(execFile);
-let b: BoardDaemon;
-const api: BoardDaemon['api'] = (...a) => b.api(...a);
-
-beforeAll(async () => {
-  b = await startBoardDaemon({ gic: 2, dom0Args: 'iomem=relaxed', tokens: [{ name: 'otto', token: 'operator-token-diag', role: 'operator' }] });
-  await sleep(1000);
-}, 300_000);
-
-afterAll(async () => {
-  await b?.stop();
-});
+const b = useBoardDaemon({ gic: 2, dom0Args: 'iomem=relaxed', tokens: [{ name: 'otto', token: 'operator-token-diag', role: 'operator' }], settleMs: 1000 });
+const api = b.api;
 
 describe('missing interrupt on real Xen', () => {
   let top: any;

@@ -2,11 +2,11 @@
 // attaches to the board's UART (a unix socket), decodes the boot, presses debug keys h q d 0 r
 // and gets decoded answers, puts input back on DOM0 (a shell command then runs in dom0), does
 // the whole cycle 20 times, and refuses a viewer's key.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBoardDaemon, type BoardDaemon } from './helpers/board-daemon.js';
+import { describe, expect, it } from 'vitest';
+import { useBoardDaemon } from './helpers/board-daemon.js';
 
 const T = { viewer: 'viewer-token-e2e', op: 'operator-token-e2e' };
-let b: BoardDaemon;
+const b = useBoardDaemon({ gic: 3, tokens: [{ name: 'val', token: T.viewer, role: 'viewer' }, { name: 'otto', token: T.op, role: 'operator' }] });
 
 const api = (method: string, p: string, token: string, body?: unknown) => b.api(method, p, body, token);
 const waitForLine = (from: number, re: RegExp, ms: number) => b.waitForLine(re, ms, from);
@@ -19,14 +19,6 @@ async function shell(cmd: string, marker: string): Promise<void> {
   await waitForLine(from, new RegExp(`^${marker}$`), 30_000);
   expect((await api('DELETE', '/api/v1/consoles/xen/lease', T.op)).status).toBe(200);
 }
-
-beforeAll(async () => {
-  b = await startBoardDaemon({ gic: 3, tokens: [{ name: 'val', token: T.viewer, role: 'viewer' }, { name: 'otto', token: T.op, role: 'operator' }] });
-}, 300_000);
-
-afterAll(async () => {
-  await b?.stop();
-});
 
 describe('real Xen 4.17 under QEMU', () => {
   it('decodes the boot', async () => {

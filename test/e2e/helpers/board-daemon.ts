@@ -1,5 +1,6 @@
 // A virtual Xen board (scripts/xen-qemu-board) with a real daemon attached to its UART as console
 // `xen`, and the REST calls the end-to-end suites make against it.
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,4 +67,31 @@ export async function startBoardDaemon(opts: BoardDaemonOptions): Promise<BoardD
     throw e;
   }
   return bd;
+}
+
+/**
+ * One board for a whole suite: boots it before the suite's tests (then waits `settleMs`) and stops
+ * it after them. The returned object reaches the board once it is up.
+ */
+export function useBoardDaemon(opts: BoardDaemonOptions & { settleMs?: number }): BoardDaemon {
+  let b: BoardDaemon | undefined;
+  beforeAll(async () => {
+    b = await startBoardDaemon(opts);
+    if (opts.settleMs) await sleep(opts.settleMs);
+  }, 300_000);
+  afterAll(async () => {
+    await b?.stop();
+  });
+  const up = (): BoardDaemon => {
+    if (!b) throw new Error('the board is not up');
+    return b;
+  };
+  return {
+    get board() { return up().board; },
+    get t() { return up().t; },
+    get dir() { return up().dir; },
+    api: (...a) => up().api(...a),
+    waitForLine: (...a) => up().waitForLine(...a),
+    stop: () => up().stop(),
+  };
 }
