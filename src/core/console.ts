@@ -76,6 +76,8 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   private lastElu = performance.eventLoopUtilization();
   private busyTicks = 0;
   private batch: RecordMessage[] = [];
+  /** Lines framed and queued to send, not yet decoded (publish decodes them after sending). */
+  private undecoded: FramedLine[] = [];
   private closed = false;
   private heldPartial: FramedLine | undefined;
   /** Where the board's serial input goes, from the last `xen.focus` event. */
@@ -178,7 +180,15 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     this.counters.lines++;
     this.store.appendLine(line);
     this.batch.push(lineMessage(line));
-    this.decode(line);
+    this.undecoded.push(line);
+  }
+
+  /** Decode the lines framed since the last call (publish does, once the lines have gone out). */
+  private decodeFramed(): void {
+    const ls = this.undecoded;
+    if (ls.length === 0) return;
+    this.undecoded = [];
+    for (const l of ls) this.decode(l);
   }
 
   /**
@@ -210,6 +220,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
 
   /** Close what silence ends (DECODER_IDLE_MS with no data, or a debug key's answer complete). */
   private idleFlush(reason: string, sink: (ev: ConsoleEvent) => void = this.addEvent): void {
+    this.decodeFramed();
     const held = this.heldPartial;
     if (held) {
       this.heldPartial = undefined;
@@ -281,6 +292,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
 
   /** Append a record that is not decoded from the UART (status, audit) at the current position. */
   record(kind: string, data: Record<string, unknown>): StoredEvent {
+    this.decodeFramed(); // the lines before this record have their events before it
     const seq = this.framer.seq - 1;
     const ev = this.addEvent({ kind, console: this.id, firstSeq: seq, lastSeq: seq, ts: Date.now(), data });
     this.publish();
@@ -333,7 +345,18 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     this.publish();
   }
 
+  /**
+   * Send what is queued: the new lines first, then decode them and send their events. A line
+   * reaches the clients before the decoders and the event store spend time on it, so decoding
+   * (and V8 compiling a decoder) is not part of the line's latency.
+   */
   private publish(): void {
+    this.send();
+    this.decodeFramed();
+    this.send();
+  }
+
+  private send(): void {
     if (this.batch.length === 0) return;
     const b = this.batch;
     this.batch = [];

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type net from 'node:net';
 import { TestServer } from '../helpers/sockets.js';
 import { sleep, startDaemon, WsCollector, type TestDaemon } from '../helpers/daemon.js';
+import { readFixture } from '../helpers/fixtures.js';
+import type { RecordMessage } from '../../src/protocol/messages.js';
 
 let t: TestDaemon | undefined;
 let srv: TestServer | undefined;
@@ -140,5 +142,26 @@ describe('stream', () => {
     await slow.until((c) => c.lines().some((l) => l.text === 'after the gap'), 10_000, 'live after gap');
     const hist = await (await fetch(`${t!.url}/api/v1/consoles/b/lines?from=${gap.from}&to=${gap.to}&limit=100000`)).json() as { lines: unknown[] };
     expect(hist.lines.length).toBe(gap.to - gap.from + 1);
+  });
+
+  it('sends the lines of a chunk before decoding them: their events follow in a publish of their own', async () => {
+    const sock = await setup();
+    const publishes: RecordMessage[][] = [];
+    t!.d.consoles.get('b')!.on('records', (recs) => publishes.push([...recs]));
+    // A real boot with debug keys, in one write: chunks of many lines that complete events.
+    sock.write(readFixture('qemu/xen417-arm64-gicv3-smp2-keys.log'));
+    for (let i = 0; i < 500 && !publishes.some((p) => p.some((r) => r.type === 'event')); i++) await sleep(10);
+    await sleep(200);
+    const decoded = publishes.filter((p) => p.some((r) => r.type === 'event'));
+    expect(decoded.length).toBeGreaterThan(0);
+    let lastLine = 0;
+    for (const p of publishes) {
+      // Never lines and decoded events in one publish: the lines went out before the decoders ran.
+      expect(p.every((r) => r.type === 'line') || p.every((r) => r.type !== 'line')).toBe(true);
+      for (const r of p) {
+        if (r.type === 'line') lastLine = r.seq;
+        else if (r.type === 'event') expect(r.lastSeq).toBeLessThanOrEqual(lastLine);
+      }
+    }
   });
 });
