@@ -17,6 +17,7 @@ import { dom0Stall } from './rules/dom0-stall.js';
 import { linuxReports } from './rules/linux-reports.js';
 import { evtchnPending } from './rules/evtchn.js';
 import { gicCpu } from './rules/gic-cpu.js';
+import { linuxIrqSetup } from './rules/linux-irq-setup.js';
 
 export type { DiagnoseLine, Evidence, Finding, Severity } from './analyze-context.js';
 
@@ -59,7 +60,7 @@ export interface DiagnoseSummary {
 
 export interface DiagnoseResult { findings: Finding[]; summary: DiagnoseSummary }
 
-const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports, evtchnPending, gicCpu];
+const RULES: Array<(ctx: Ctx) => RankedFinding[]> = [stuckInflight, lrUnchanged, procInterrupts, irqOwnership, irqTrigger, vgicUnhandled, dom0Stall, linuxReports, evtchnPending, gicCpu, linuxIrqSetup];
 const SEV: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function diagnoseInterrupts(input: DiagnoseInput): DiagnoseResult {

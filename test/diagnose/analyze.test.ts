@@ -208,6 +208,34 @@ describe('a CPU whose GIC did not come up (xen.gic.cpu)', () => {
   });
 });
 
+describe('what dom0 Linux said while it set up interrupts (linux.irq.setup)', () => {
+  const GICV3 = 'qemu/xen417-arm64-gicv3-smp2-keys.log';
+  it('DERIVED: no event-channel interrupt (the kernel line added after FIFO ABI) is an error for dom0', () => {
+    const t = text(GICV3).replace('[    0.267966] xen:events: Using FIFO-based ABI', '[    0.267966] xen:events: Using FIFO-based ABI\n[    0.267970] Xen event channel interrupt not found');
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'linux-irq-setup')!;
+    expect(f).toMatchObject({ severity: 'error', title: 'dom0: Linux found no Xen event-channel interrupt, so no event channel can interrupt it', domain: 0 });
+    expect(evidenceText(t, f)).toEqual(['[    0.267970] Xen event channel interrupt not found']);
+  });
+  it('DERIVED: CPU1 that failed to come online and found no redistributor (its lines replaced) gives an error and a warning naming d0v1', () => {
+    const t = text(GICV3)
+      .replace('[    0.358837] GICv3: CPU1: found redistributor 1 region 0:0x00000000080c0000', '[    0.358837] GICv3: CPU1: mpidr 1 has no re-distributor!')
+      .replace('[    0.360970] CPU1: Booted secondary processor 0x0000000001 [0x411fd070]', '[    5.360970] CPU1: failed to come online');
+    const fs = analyzeLog(t).findings.filter((x) => x.rule === 'linux-irq-setup');
+    expect(fs.map((f) => `${f.severity}: ${f.title}`)).toEqual([
+      'error: dom0: CPU1 found no GICv3 redistributor, so it takes no interrupts',
+      'warning: dom0: CPU1 failed to come online',
+    ]);
+    expect(fs[1].explanation).toMatch(/d0v1/);
+    expect(evidenceText(t, fs[0])).toEqual(['[    0.358837] GICv3: CPU1: mpidr 1 has no re-distributor!']);
+    expect(evidenceText(t, fs[1])).toEqual(['[    5.360970] CPU1: failed to come online']);
+  });
+  it('the real boots set up every CPU and event channels: no linux-irq-setup finding', () => {
+    for (const rel of [GICV3, 'qemu/xen417-arm64-gicv2-smp2-keys.log', 'public/023-rk3399-zaku-xen417-hmp-unsafe-dom0-linux-gic-warning.txt']) {
+      expect(analyzeLog(readFixture(rel)).findings.filter((x) => x.rule === 'linux-irq-setup')).toEqual([]);
+    }
+  });
+});
+
 describe('stuck-inflight variants', () => {
   it('DERIVED: Inflight + Pending in both dumps (enabled, queued, never put in an LR) is an error naming lr_pending', () => {
     // The scenario with a `Pending irq=27` line added after each d0v1 `Inflight irq=27 lr=255` and the devmem line removed.

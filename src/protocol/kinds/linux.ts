@@ -240,6 +240,39 @@ const InterruptsSchema = Obj(
   '`cat /proc/interrupts` output (§6); complete when it ends with `Err:`',
 );
 
+const IrqSetupSchema = Obj(
+  {
+    stream: Origin.stream,
+    domain: Origin.domain,
+    gic: Opt(Obj({
+      version: Opt(Type.Union([Type.Literal(2), Type.Literal(3)], { description: '3 from `GICv3:` lines; 2 from `GIC: Using split EOI/Deactivate mode` or `GICv2m:`. Under Xen: the vGIC Xen gives this domain' })),
+      spis: Opt(Int('`GICv3: %d SPIs implemented`')),
+      extendedSpis: Opt(Int('`GICv3: %d Extended SPIs implemented`')),
+      ppis: Opt(Int('`GICv3: %d PPIs implemented` / `GICv3: GICv3 features: %d PPIs`')),
+      rangeSelector: Opt(Type.Boolean({ description: '`Distributor has [no ]Range Selector support`' })),
+      splitEoi: Opt(Type.Boolean({ description: 'GICv2 `Using split EOI/Deactivate mode`' })),
+      its: Opt(Type.Union([Type.Literal('none'), Type.Literal('present')], { description: "'none': `ITS: No ITS available, not enabling LPIs`; 'present': an ITS was probed" })),
+      v2m: Opt(Type.Array(Obj({ base: Str('Frame start'), end: Str('Frame end'), firstSpi: Type.Integer(), lastSpi: Type.Integer() }, '`GICv2m: range[mem a-b], SPI[f:l]`'))),
+      redistributors: Opt(Type.Array(Obj({ cpu: Type.Integer(), mpidr: Str('Affinity as printed, with 0x'), region: Opt(Type.Integer()), address: Opt(Str('Physical address')) }, '`GICv3: CPU%d: found redistributor %llx region %d:%pa`'))),
+      noRedistributor: Opt(Type.Array(Obj({ cpu: Type.Integer(), mpidr: Str('As printed') }, '`GICv3: CPU%d: mpidr %lx has no re-distributor!`'))),
+    }, 'The interrupt controller as this kernel found it')),
+    timer: Opt(Obj({ mhz: Type.Number(), mode: Str('phys | virt | hyp-phys | hyp-virt (Xen guests: virt)'), text: Str('The line') }, '`arch_timer: cp15 timer(s) running at %lu.%02luMHz (%s).`')),
+    xen: Opt(Obj({
+      version: Opt(Str('`Xen %s support found`')),
+      eventsAbi: Opt(Type.Union([Type.Literal('fifo'), Type.Literal('2-level')], { description: '`xen:events: Using FIFO-based ABI` / `Using 2-level ABI`' })),
+      grantTableVersion: Opt(Type.Integer({ description: '`xen:grant_table: Grant tables using version %d layout`' })),
+      noEventIrq: Opt(Type.Literal(true, { description: '`Xen event channel interrupt not found`: no upcall PPI, so no event channel can interrupt this kernel' })),
+      initializedCpus: Opt(Type.Array(Type.Integer(), { description: '`Xen: initializing cpu%d`' })),
+    }, 'What the kernel printed about Xen (absent on bare metal)')),
+    cpus: Obj({
+      booted: Type.Array(Type.Integer(), { description: 'Secondary CPUs that printed `CPU%u: Booted secondary processor`' }),
+      failed: Type.Array(Obj({ cpu: Type.Integer(), text: Str('The line') }, '`CPU%u: failed to come online` / `failed in unknown state`')),
+      online: Opt(Int('From `smp: Brought up %d node(s), %d CPUs`')),
+    }, 'SMP bring-up'),
+  },
+  'How the kernel set up interrupt delivery at boot (§4.8, §5 rows 5, 8, 9, 12-15); one per boot and stream, ended by `smp: Brought up`',
+);
+
 export const linuxKinds: Record<string, TSchema> = {
   'linux.banner': BannerSchema,
   'linux.panic': PanicSchema,
@@ -252,4 +285,5 @@ export const linuxKinds: Record<string, TSchema> = {
   'linux.irq.nobody_cared': NobodySchema,
   'linux.irq.spurious': SpuriousSchema,
   'linux.interrupts': InterruptsSchema,
+  'linux.irq.setup': IrqSetupSchema,
 };
