@@ -146,6 +146,8 @@ describe.skipIf(!available)('web page in Chromium', () => {
     await until('the diagnosis', async () => /finding|diagnosis/i.test(await page.locator('[data-testid=panel]').innerText()));
     await page.click('[data-tab=irqs]');
     await page.locator('[data-testid=panel] .irq-table').waitFor();
+    // Above the tables: how dom0's kernel set up its interrupts at boot (linux.irq.setup).
+    expect(await page.locator('[data-testid=panel] [data-testid=irq-setup]').first().innerText()).toMatch(/interrupt setup[\s\S]*GICv[23][\s\S]*\(virt\)[\s\S]*FIFO event channels[\s\S]*2 online/);
     await page.screenshot({ path: path.join(SHOTS, 'interrupts-1280.png') });
     expect(errors).toEqual([]);
   });

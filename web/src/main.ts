@@ -7,7 +7,7 @@ import { DANGEROUS_KEYS } from '../../src/control/keys';
 import { ConsoleStream } from './stream';
 import { TermView } from './term';
 import { h, clear, fmtClock, fmtTime, plural } from './util';
-import { crashItem, findingView, interruptsDiff, isCrash, keyAnswer, lrsView, regsView, seqLink, timelineView, type Finding } from './panels';
+import { crashItem, findingView, interruptsDiff, irqSetupView, isCrash, keyAnswer, lrsView, regsView, seqLink, timelineView, type Finding } from './panels';
 
 const RANK: Record<string, number> = { viewer: 1, operator: 2, admin: 3 };
 // Xen debug keys that change the machine or Xen's state: the daemon's own list (needs admin + confirm).
@@ -20,7 +20,7 @@ const DEFAULT_KEYS: Array<[string, string]> = [
 ];
 const KINDS = ['xen.panic', 'xen.bug', 'xen.warn', 'xen.assert', 'xen.abort', 'xen.domain.crash', 'xen.trap', 'linux.panic', 'linux.oops', 'linux.bug', 'linux.warn',
   'linux.rcu_stall', 'linux.lockup', 'linux.hung_task', 'linux.irq.nobody_cared', 'xen.regs', 'xen.gic.lrs', 'linux.interrupts', 'xen.milestone', 'xen.boot',
-  'xen.handlers', 'xen.debugkey'];
+  'xen.handlers', 'xen.debugkey', 'linux.irq.setup'];
 const TABS: Array<[string, string]> = [['keys', 'Keys'], ['crashes', 'Panics'], ['boot', 'Boot'], ['regs', 'Registers'], ['lrs', 'GIC LRs'], ['irqs', 'Interrupts'], ['diag', 'Diagnosis']];
 
 interface State {
@@ -506,8 +506,12 @@ function lrsPanel(): (HTMLElement | null)[] {
 }
 
 function irqsPanel(): (HTMLElement | null)[] {
+  // The latest interrupt setup of each kernel (dom0 and every guest), above the tables.
+  const setups = new Map<string, Ev>();
+  for (const e of evs((x) => x.kind === 'linux.irq.setup')) setups.set(`${e.data.stream}/${e.data.domain ?? ''}`, e);
+  const setupViews = [...setups.values()].map((e) => irqSetupView(e, jump));
   const list = evs((e) => e.kind === 'linux.interrupts');
-  if (!list.length) return [h('p', { class: 'note' }, 'No /proc/interrupts table in the history. Type cat /proc/interrupts in dom0 (with the lease).')];
+  if (!list.length) return [...setupViews, h('p', { class: 'note' }, 'No /proc/interrupts table in the history. Type cat /proc/interrupts in dom0 (with the lease).')];
   const b = list.find((e) => e.firstSeq === S.sel.irqB) ?? list[list.length - 1];
   const before = list.filter((e) => e.firstSeq < b.firstSeq);
   const a = S.sel.irqA !== undefined ? before.find((e) => e.firstSeq === S.sel.irqA) : before[before.length - 1];
@@ -516,6 +520,7 @@ function irqsPanel(): (HTMLElement | null)[] {
   only.checked = S.sel.onlyChanged;
   only.addEventListener('change', () => { S.sel.onlyChanged = only.checked; renderPanel(); });
   return [
+    ...setupViews,
     h('div', { class: 'row wrap' },
       select_('Snapshot', list.slice().reverse(), b.firstSeq, (e) => e.firstSeq, label, (v) => { S.sel.irqB = v; S.sel.irqA = undefined; renderPanel(); }),
       before.length ? select_('compared with', before.slice().reverse(), a?.firstSeq, (e) => e.firstSeq, label, (v) => { S.sel.irqA = v; renderPanel(); }) : h('span', { class: 'note' }, 'first snapshot: nothing to compare with'),

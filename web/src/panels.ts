@@ -119,6 +119,36 @@ export function evtchnView(e: Ev, jump: Jump): HTMLElement {
     ]), (i) => (ports[i].pending ? 'changed' : undefined)) : null);
 }
 
+/** How a kernel set up interrupts at boot (linux.irq.setup): its GIC (the vGIC under Xen), timer, event channels, CPUs. */
+export function irqSetupView(e: Ev, jump: Jump): HTMLElement {
+  const d = e.data;
+  const who = d.domain !== undefined ? `d${d.domain} Linux` : d.xen ? 'dom0 Linux' : 'Linux';
+  const g = d.gic;
+  const gic = g ? [
+    `GICv${g.version ?? '?'}`,
+    g.spis !== undefined ? `${g.spis} SPIs` : '',
+    g.ppis !== undefined ? `${g.ppis} PPIs` : '',
+    g.its ? `ITS: ${g.its}` : '',
+    ...(g.v2m ?? []).map((v: any) => `v2m SPIs ${v.firstSpi}-${v.lastSpi}`),
+    g.redistributors?.length ? `redistributors for CPU ${g.redistributors.map((r: any) => r.cpu).join(', ')}` : '',
+  ].filter(Boolean).join(' · ') : 'no GIC line';
+  const x = d.xen;
+  const problems: string[] = [
+    ...(x?.noEventIrq ? ['no event-channel interrupt'] : []),
+    ...(g?.noRedistributor ?? []).map((r: any) => `CPU${r.cpu}: no redistributor`),
+    ...(d.cpus?.failed ?? []).map((f: any) => `CPU${f.cpu} failed to come online`),
+  ];
+  return h('div', { class: 'irq-setup', 'data-testid': 'irq-setup' },
+    h('div', { class: 'row' }, h('strong', null, `${who} interrupt setup`), e.partial ? ` (${e.reason ?? 'cut short'})` : '', ' ', seqLink(jump, e.firstSeq, e.lastSeq)),
+    kv([
+      ['GIC', gic],
+      ['timer', d.timer ? `${d.timer.mhz} MHz (${d.timer.mode})` : ''],
+      ['Xen', x ? [x.version ? `Xen ${x.version}` : '', x.eventsAbi ? `${x.eventsAbi === 'fifo' ? 'FIFO' : '2-level'} event channels` : '', x.grantTableVersion ? `grant tables v${x.grantTableVersion}` : ''].filter(Boolean).join(' · ') : 'not under Xen'],
+      ['CPUs', d.cpus?.online !== undefined ? `${d.cpus.online} online` : ''],
+    ]),
+    problems.length ? h('p', { class: 'error' }, problems.join('; ')) : null);
+}
+
 /** /proc/interrupts: snapshot b with the counts that changed since a highlighted. */
 export function interruptsDiff(a: Ev | undefined, b: Ev, onlyChanged: boolean): HTMLElement {
   const cpus: number[] = b.data.cpuIds ?? [];
