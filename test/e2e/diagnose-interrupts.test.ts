@@ -54,6 +54,17 @@ describe('missing interrupt on real Xen', () => {
     expect((await api('GET', `/api/v1/consoles/xen/lines?q=${encodeURIComponent('woke up')}`)).json.lines.filter((l: any) => /^woke up$/.test(l.text))).toEqual([]);
   }, 300_000);
 
+  it("dom0's interrupt setup is decoded from the real boot: GICv2 with its v2m frame, virt timer, FIFO event channels, both vCPUs", async () => {
+    const setups = (await api('GET', '/api/v1/consoles/xen/events?kind=linux.irq.setup')).json.events as Array<{ partial?: boolean; data: any }>;
+    expect(setups).toHaveLength(1);
+    const d = setups[0].data;
+    expect(setups[0].partial).toBeUndefined();
+    expect(d).toMatchObject({ stream: 'plain', gic: { version: 2 }, timer: { mode: 'virt' }, xen: { eventsAbi: 'fifo' }, cpus: { booted: [1], failed: [], online: 2 } });
+    expect(d.gic.v2m).toHaveLength(1);
+    expect(d.xen.initializedCpus).toEqual([0, 1]);
+    expect(d.xen.version).toMatch(/^4\.\d+$/);
+  });
+
   it('xenuart diagnose --file on the saved log gives the same top finding', async () => {
     const rt = b.t.d.consoles.get('xen')!;
     const file = path.join(b.dir, 'scenario.log');
