@@ -125,6 +125,13 @@ const GIC_ROOT_CHIP = /^(?:GIC(?:v[234])?(?:-\d+)?|GICv3)$/;
 
 export const dataOf = (e: ConsoleEvent): Data => e.data as Data;
 
+/** Whose kernel a Linux event's `stream`/`domain` name: dom0 (untagged lines), a guest `dN`, or a guest of unknown id. */
+export function linuxOrigin(d: Record<string, unknown>): { dom0: boolean; who: string; domain?: number } {
+  const dom0 = (d.stream ?? 'plain') === 'plain' && d.domain === undefined;
+  if (dom0) return { dom0, who: 'dom0', domain: 0 };
+  return typeof d.domain === 'number' ? { dom0, who: `d${d.domain}`, domain: d.domain } : { dom0, who: 'a guest' };
+}
+
 /** The text a line shows for dom0: the part before a `(XEN)` line glued behind it. */
 export function dom0Part(text: string): string | undefined {
   if (isXenOrGuestLine(text) || NOT_BOARD.test(text)) return undefined;

@@ -4,7 +4,7 @@
 //   xenstore, netback/blkback, IPIs of a PV guest) can interrupt this kernel;
 // - `CPU%d: mpidr %lx has no re-distributor!`: that CPU's GICv3 interface is not set up;
 // - `CPU%u: failed to come online`: a secondary (v)CPU that never checked in.
-import type { Ctx, RankedFinding } from '../analyze-context.js';
+import { linuxOrigin, type Ctx, type RankedFinding } from '../analyze-context.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Data = Record<string, any>;
@@ -15,9 +15,7 @@ export function linuxIrqSetup(ctx: Ctx): RankedFinding[] {
   const out: RankedFinding[] = [];
   for (const e of ctx.byKind('linux.irq.setup')) {
     const d = e.data as Data;
-    const dom0 = (d.stream ?? 'plain') === 'plain' && d.domain === undefined;
-    const who = dom0 ? 'dom0' : typeof d.domain === 'number' ? `d${d.domain}` : 'a guest';
-    const domain = dom0 ? 0 : typeof d.domain === 'number' ? d.domain : undefined;
+    const { dom0, who, domain } = linuxOrigin(d);
     const vcpu = (cpu: number): string => (domain !== undefined ? `d${domain}v${cpu}` : `vCPU ${cpu}`);
     const line = (re: RegExp, note: string) => {
       const l = ctx.findLine(e.firstSeq, e.lastSeq, re);

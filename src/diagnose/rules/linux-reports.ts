@@ -3,13 +3,13 @@
 // stalls (a CPU that stopped taking ticks), soft/hard lockups (with the `irq#N` storm table) and
 // hung tasks. Linux irq numbers are virqs: they are mapped to GIC INTIDs through dom0's
 // /proc/interrupts rows (`num` → `hwirq`).
-import { irqLabel, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
+import { irqLabel, linuxOrigin, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
 
 export function linuxReports(ctx: Ctx): RankedFinding[] {
   const out: RankedFinding[] = [];
-  const isDom0 = (d: Record<string, unknown>) => (d.stream ?? 'plain') === 'plain' && d.domain === undefined;
-  const who = (d: Record<string, unknown>) => (isDom0(d) ? 'dom0' : typeof d.domain === 'number' ? `d${d.domain}` : 'a guest');
-  const domOf = (d: Record<string, unknown>) => (isDom0(d) ? 0 : typeof d.domain === 'number' ? d.domain : undefined);
+  const isDom0 = (d: Record<string, unknown>) => linuxOrigin(d).dom0;
+  const who = (d: Record<string, unknown>) => linuxOrigin(d).who;
+  const domOf = (d: Record<string, unknown>) => linuxOrigin(d).domain;
   /** A Linux virq → its GIC INTID and name from dom0's /proc/interrupts. */
   const hwOf = (virq: number): { hwirq?: number; name?: string } => {
     for (let i = ctx.procs.length - 1; i >= 0; i--) {
