@@ -34,12 +34,15 @@ export function summarise(events: ConsoleEvent[]): string {
   // Events before the first boot start (a log that begins mid-boot) form a part of their own.
   const firstSeq = events.reduce((m, e) => Math.min(m, e.firstSeq), Infinity);
   const bounds = starts.length && starts[0] === firstSeq ? starts : [Number.NEGATIVE_INFINITY, ...starts];
+  // One pass over the events sorted by first line (a long log has thousands of boots).
+  const sorted = [...events].sort((a, b) => a.firstSeq - b.firstSeq);
+  let j = 0;
   for (let i = 0; i < bounds.length; i++) {
-    const lo = bounds[i];
     const hi = i + 1 < bounds.length ? bounds[i + 1] : Number.POSITIVE_INFINITY;
-    const part = events.filter((e) => e.firstSeq >= lo && e.firstSeq < hi);
+    const part: ConsoleEvent[] = [];
+    while (j < sorted.length && sorted[j].firstSeq < hi) part.push(sorted[j++]);
     if (part.length === 0) continue;
-    out.push('', ...bootSection(part, Number.isFinite(lo) ? starts.indexOf(lo) + 1 : 0, starts.length > 0));
+    out.push('', ...bootSection(part, Number.isFinite(bounds[i]) ? i + (bounds === starts ? 1 : 0) : 0, starts.length > 0));
   }
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
