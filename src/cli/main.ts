@@ -7,6 +7,7 @@ import type { StreamMessage } from '../protocol/messages.js';
 import type { ConsoleEvent } from '../protocol/events.js';
 import { registerControl } from './control.js';
 import { registerDiagnose } from './diagnose.js';
+import { describeEvent } from './summary.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:7070';
 
@@ -108,7 +109,7 @@ export async function main(argv: string[]): Promise<void> {
           if (m.type === 'line') process.stdout.write(m.text + (m.partial ? '' : '\n'));
           else if (m.type === 'status') process.stderr.write(`-- ${id} ${m.up ? 'up' : 'down'}: ${m.reason}\n`);
           else if (m.type === 'gap') process.stderr.write(`-- gap: lines ${m.from}..${m.to} not received (${m.reason})\n`);
-          else if (m.type === 'event' && o.events) process.stderr.write(`-- event ${m.kind} [${m.firstSeq}..${m.lastSeq}]${m.partial ? ' partial' : ''}\n`);
+          else if (m.type === 'event' && o.events) process.stderr.write(`-- event ${m.kind} [${m.firstSeq}..${m.lastSeq}]${m.partial ? ' partial' : ''}: ${describeEvent(m as unknown as ConsoleEvent)}\n`);
           else if (m.type === 'error') process.stderr.write(`-- error: ${m.message}\n`);
         };
         await new Promise<void>((resolve, reject) => {

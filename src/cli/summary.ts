@@ -69,16 +69,10 @@ function bootSection(evs: ConsoleEvent[], n: number, anyBoot: boolean): string[]
   }
 
   const irq: string[] = [];
-  for (const e of of('xen.gic.init')) {
-    const d = e.data as Data;
-    irq.push(`Xen: GICv${d.version ?? '?'}${d.lines !== undefined ? `, ${d.lines} lines` : ''}${d.dist ? `, distributor ${d.dist}` : ''}${d.maintenanceIrq !== undefined ? `, maintenance IRQ ${d.maintenanceIrq}` : ''} (${lines(e)})`);
-  }
+  for (const e of of('xen.gic.init')) irq.push(`Xen: ${gicInit(e.data as Data)} (${lines(e)})`);
   const rdists = [...of('xen.gic.init').flatMap((e) => ((e.data as Data).redistributors ?? []).map((r: Data) => r.cpu)), ...of('xen.gic.cpu').filter((e) => (e.data as Data).what === 'rdist-found').map((e) => (e.data as Data).cpu)];
   if (rdists.length) irq.push(`Xen: redistributors found for CPU ${list(rdists)}`);
-  for (const e of of('xen.timer')) {
-    const d = e.data as Data;
-    irq.push(`Xen timer: ${d.freqKHz !== undefined ? `${(d.freqKHz / 1000).toFixed(2)} MHz, ` : ''}PPIs phys ${d.phys ?? '?'}, hyp ${d.hyp ?? '?'}, virt ${d.virt ?? '?'}`);
-  }
+  for (const e of of('xen.timer')) irq.push(`Xen timer: ${timer(e.data as Data)}`);
   for (const e of of('xen.irq.route')) {
     const d = e.data as Data;
     if (d.what === 'evtchn-ppi') irq.push(`Xen: event-channel upcall on PPI ${d.irq} (${lines(e)})`);
@@ -125,6 +119,28 @@ function bootSection(evs: ConsoleEvent[], n: number, anyBoot: boolean): string[]
   return out;
 }
 
+/** One line about any event, for `xenuart tail --events` (the same words as the summary's sections). */
+export function describeEvent(e: ConsoleEvent): string {
+  const d = e.data as Data;
+  // One event alone does not tell whether untagged Linux lines are dom0's: they are called `Linux`.
+  if (PROBLEMS.has(e.kind)) return problem(e, false);
+  switch (e.kind) {
+    case 'xen.milestone': return milestone(d);
+    case 'xen.regs': return regsLine(d);
+    case 'linux.irq.setup': return `${whoLinux(d, d.xen !== undefined)} Linux: ${irqSetup(e)}`;
+    case 'xen.debugkey': return `key ${d.key ?? '?'}: ${clip(d.description ?? d.handler ?? '', 70)}`;
+    case 'linux.banner': return `Linux ${d.version ?? '?'}${d.xen ? ' under Xen' : ''}`;
+    case 'xen.boot': return `Xen ${d.version ?? '?'} boot`;
+    case 'xen.gic.init': return gicInit(d);
+    case 'xen.timer': return timer(d);
+    default: {
+      const parts: string[] = [];
+      for (const k of ['text', 'message', 'target', 'version', 'domain', 'vcpu', 'cpu', 'irq']) if (d[k] !== undefined && typeof d[k] !== 'object') parts.push(k === 'text' || k === 'message' ? clip(d[k], 90) : `${k}=${d[k]}`);
+      return parts.join(' ');
+    }
+  }
+}
+
 function bootTitle(evs: ConsoleEvent[]): string {
   const xb = evs.find((e) => e.kind === 'xen.boot');
   if (xb) {
@@ -133,6 +149,14 @@ function bootTitle(evs: ConsoleEvent[]): string {
   }
   const bs = evs.find((e) => e.kind === 'boot.start');
   return bs ? ` · ${clip((bs.data as Data).text, 90)}` : '';
+}
+
+function gicInit(d: Data): string {
+  return `GICv${d.version ?? '?'}${d.lines !== undefined ? `, ${d.lines} lines` : ''}${d.dist ? `, distributor ${d.dist}` : ''}${d.maintenanceIrq !== undefined ? `, maintenance IRQ ${d.maintenanceIrq}` : ''}`;
+}
+
+function timer(d: Data): string {
+  return `${d.freqKHz !== undefined ? `${(d.freqKHz / 1000).toFixed(2)} MHz, ` : ''}PPIs phys ${d.phys ?? '?'}, hyp ${d.hyp ?? '?'}, virt ${d.virt ?? '?'}`;
 }
 
 function milestone(d: Data): string {

@@ -40,6 +40,13 @@ describe('xenuart CLI', () => {
     expect(stdout.split('\n')[0]).toMatch(/^\(XEN\) Xen version 4\.17\.7/);
   });
 
+  it('tail --events describes each decoded event in one line, on stderr', async () => {
+    const { stdout, stderr } = await xenuart(['tail', 'demo', '--from', '1', '--events', '--url', d.url]);
+    expect(stdout).not.toMatch(/-- event/);
+    expect(stderr).toMatch(/^-- event xen\.milestone \[1\.\.1\]: Xen starts$/m);
+    expect(stderr).toMatch(/^-- event xen\.timer \[28\.\.28\]: 62\.50 MHz, PPIs phys 30, hyp 26, virt 27$/m);
+  });
+
   it('tail --follow prints live lines as they arrive', async () => {
     const child = spawn(process.execPath, [BIN, 'tail', 'demo', '--follow', '-n', '0'], { env: { ...process.env, XENUART_URL: d.url } });
     let out = '';
