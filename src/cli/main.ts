@@ -1,4 +1,4 @@
-// The `xenuart` command: serve, consoles, tail, decode, key, lease, break, attach.
+// The `xenuart` command: serve, consoles, tail, search, events, boots, decode, key, lease, break, attach, diagnose.
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from './log.js';
@@ -8,6 +8,7 @@ import type { ConsoleEvent } from '../protocol/events.js';
 import { registerControl } from './control.js';
 import { registerDiagnose } from './diagnose.js';
 import { describeEvent } from './summary.js';
+import { registerHistory } from './history.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:7070';
 
@@ -139,6 +140,7 @@ export async function main(argv: string[]): Promise<void> {
 
   registerControl(program, clientOpts, fail, `daemon URL (default $XENUART_URL or ${DEFAULT_URL})`);
   registerDiagnose(program, clientOpts, fail, `daemon URL (default $XENUART_URL or ${DEFAULT_URL})`);
+  registerHistory(program, clientOpts, fail, `daemon URL (default $XENUART_URL or ${DEFAULT_URL})`);
 
   program
     .command('decode')

@@ -47,6 +47,23 @@ describe('xenuart CLI', () => {
     expect(stderr).toMatch(/^-- event xen\.timer \[28\.\.28\]: 62\.50 MHz, PPIs phys 30, hyp 26, virt 27$/m);
   });
 
+  it('search finds lines in the history, oldest first, with seq and receive time', async () => {
+    const { stdout, stderr } = await xenuart(['search', 'demo', 'GICv3: 256 lines', '--first', '-n', '1', '--url', d.url]);
+    expect(stdout).toMatch(/^ +\d+ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}\(XEN\) GICv3: 256 lines, \(IID 0000043b\)\.\n$/);
+    expect(stderr).toMatch(/^-- 1 match; more after these \(--limit\)$/m);
+    const none = await xenuart(['search', 'demo', 'no such words anywhere', '--url', d.url]);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/-- 0 matches/);
+    await expect(xenuart(['search', 'demo', 'x', '-n', '0', '--url', d.url])).rejects.toMatchObject({ stderr: expect.stringMatching(/must be a whole number >= 1/) });
+  });
+
+  it('events lists decoded events one line each; boots lists the boot records', async () => {
+    const { stdout } = await xenuart(['events', 'demo', '--kind', 'xen.gic.init', '--first', '-n', '1', '--url', d.url]);
+    expect(stdout).toBe('[29..37] xen.gic.init: GICv3, 256 lines, distributor 0x8000000, maintenance IRQ 25\n');
+    const b = await xenuart(['boots', 'demo', '--url', d.url]);
+    expect(b.stdout.split('\n')[0]).toMatch(/^ +1 {2}lines 1-\S+ {2}\d{4}-\d\d-\d\d [\d:.]+ {2}xen: Xen version 4\.17\.7 \(Debian/);
+  });
+
   it('tail --follow prints live lines as they arrive', async () => {
     const child = spawn(process.execPath, [BIN, 'tail', 'demo', '--follow', '-n', '0'], { env: { ...process.env, XENUART_URL: d.url } });
     let out = '';
