@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ApiError, apiCall, type ClientOptions } from './client.js';
 import { attach } from './attach.js';
+import { wholeArg } from './args.js';
 
 interface KeysReply {
   keys: Array<{ key: string; description?: string; firstSeq: number; lastSeq: number; lines: Array<{ text: string }>; events: Array<{ kind: string; firstSeq: number; lastSeq: number; partial?: boolean; data: Record<string, unknown> }> }>;
@@ -58,7 +59,7 @@ export function registerControl(program: Command, opts: (o: { url?: string }) =>
     .description('send a BREAK to a console (serial devices, telnet ports); with --sysrq, then that key (Linux magic SysRq)')
     .argument('<console>', 'console id')
     .option('--url <url>', urlHelp)
-    .option('--ms <ms>', 'BREAK duration', (v) => Number(v), 250)
+    .option('--ms <ms>', 'BREAK duration', wholeArg(1), 250)
     .option('--sysrq <key>', 'a SysRq key to send after the BREAK (e.g. h, t, w)')
     .action(async (id: string, o: { url?: string; ms: number; sysrq?: string }) => {
       try {

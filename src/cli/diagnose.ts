@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { apiCall, ApiError, type ClientOptions } from './client.js';
+import { wholeArg } from './args.js';
 
 interface Finding { severity: string; title: string; explanation: string; irq?: number; domain?: number; vcpu?: number; evidence: Array<{ firstSeq: number; lastSeq: number; note?: string }> }
 
@@ -27,7 +28,7 @@ export function registerDiagnose(program: Command, opts: (o: { url?: string }) =
     .argument('[console]', 'console id (live)')
     .option('--file <log>', 'analyse a saved console log instead (offline, nothing is sent anywhere)')
     .option('--url <url>', urlHelp)
-    .option('--seconds <n>', 'seconds between the two snapshots', (v) => Number(v), 5)
+    .option('--seconds <n>', 'seconds between the two snapshots', wholeArg(0), 5)
     .option('--proc', 'also type `cat /proc/interrupts` in dom0 (only when a shell prompt is in view)')
     .option('--passive', 'do not press keys: analyse what the console history already holds')
     .option('--json', 'print JSON')

@@ -1,5 +1,6 @@
 // CLI commands over a console's history on a running daemon: search, events, boots.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { wholeArg } from './args.js';
 import { apiGet, type ClientOptions } from './client.js';
 import { describeEvent } from './summary.js';
 import type { ConsoleEvent } from '../protocol/events.js';
@@ -12,16 +13,8 @@ const qs = (p: Record<string, string | number | undefined>): string =>
   Object.entries(p).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
 
 export function registerHistory(program: Command, opts: (o: { url?: string }) => ClientOptions, fail: (e: unknown) => never, urlHelp: string): void {
-  const positive = (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-    return n;
-  };
-  const whole = (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
-    return n;
-  };
+  const positive = wholeArg(1);
+  const whole = wholeArg(0);
 
   program
     .command('search')

@@ -1,5 +1,6 @@
 // The `xenuart` command: serve, consoles, tail, search, events, boots, decode, key, lease, break, attach, diagnose.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { wholeArg } from './args.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { createLogger } from './log.js';
 import { ApiError, apiGet, openStream, type ClientOptions } from './client.js';
@@ -12,11 +13,7 @@ import { registerHistory } from './history.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:7070';
 
-function intArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number >= 0');
-  return n;
-}
+const intArg = wholeArg(0);
 
 function clientOpts(o: { url?: string }): ClientOptions {
   return { url: o.url ?? process.env.XENUART_URL ?? DEFAULT_URL, token: process.env.XENUART_TOKEN || undefined };
