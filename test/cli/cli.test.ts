@@ -55,6 +55,8 @@ describe('xenuart CLI', () => {
     expect(none.stdout).toBe('');
     expect(none.stderr).toMatch(/-- 0 matches/);
     await expect(xenuart(['search', 'demo', 'x', '-n', '0', '--url', d.url])).rejects.toMatchObject({ stderr: expect.stringMatching(/must be a whole number >= 1/) });
+    await expect(xenuart(['break', 'demo', '--ms', 'abc', '--url', d.url])).rejects.toMatchObject({ stderr: expect.stringMatching(/'--ms <ms>' argument 'abc' is invalid\. must be a whole number >= 1/) });
+    await expect(xenuart(['diagnose', 'demo', '--seconds', '1.5', '--url', d.url])).rejects.toMatchObject({ stderr: expect.stringMatching(/must be a whole number >= 0/) });
   });
 
   it('events lists decoded events one line each; boots lists the boot records', async () => {
