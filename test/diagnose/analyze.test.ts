@@ -236,6 +236,24 @@ describe('what dom0 Linux said while it set up interrupts (linux.irq.setup)', ()
   });
 });
 
+describe('dom0-stall: how far dom0 booted', () => {
+  // DERIVED: the QEMU GICv3 capture cut inside dom0's boot, then its own Xen answers to h, q and d
+  // (lines 385-536, after the input switch to Xen) as if pressed while dom0 hung there.
+  const ls = text('qemu/xen417-arm64-gicv3-smp2-keys.log').split('\n');
+  const hungAt = (n: number) => [...ls.slice(0, n), "(XEN) *** Serial input to Xen (type 'CTRL-a' three times to switch input)", ...ls.slice(384, 536)].join('\n');
+  it('after its CPUs came up and before userspace: names the CPUs line and the usual suspect, a probe waiting for its interrupt', () => {
+    const t = hungAt(250);
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'dom0-stall')!;
+    expect(f).toMatchObject({ severity: 'error', title: 'dom0 silent after line 250 while Xen answers keys, all physical CPUs idle: a stall, not a crash' });
+    expect(f.explanation).toMatch(/dom0 was still booting: its kernel brought up 2 CPUs \(line 199\) but never reached userspace: an initcall or a driver probe waiting for its device's interrupt/);
+    expect(evidenceText(t, f).slice(0, 2)).toEqual(['[    0.372928] smp: Brought up 1 node, 2 CPUs', lineAt(t, 250)]);
+  });
+  it('before its secondary CPUs came up: the early kernel waits on its timer or IPIs', () => {
+    const f = analyzeLog(hungAt(150)).findings.find((x) => x.rule === 'dom0-stall')!;
+    expect(f.explanation).toMatch(/its kernel started \(line 105\) but did not bring up its secondary CPUs: the early kernel waits on its timer or on IPIs/);
+  });
+});
+
 describe('stuck-inflight variants', () => {
   it('DERIVED: Inflight + Pending in both dumps (enabled, queued, never put in an LR) is an error naming lr_pending', () => {
     // The scenario with a `Pending irq=27` line added after each d0v1 `Inflight irq=27 lr=255` and the devmem line removed.

@@ -2,7 +2,7 @@
 // sitting at a shell prompt (a command or the boot was running), and the physical CPUs are idle
 // (key d: `idle_loop`). That is a stall, not a crash: dom0's vCPUs are blocked waiting for an
 // interrupt that does not come. Also: a boot where dom0 printed nothing after Xen handed over.
-import type { Ctx, Evidence, RankedFinding } from '../analyze-context.js';
+import { linuxOrigin, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
 
 export function dom0Stall(ctx: Ctx): RankedFinding[] {
   const out: RankedFinding[] = [];
@@ -49,8 +49,10 @@ export function dom0Stall(ctx: Ctx): RankedFinding[] {
   const hosts = ctx.hostRegs.filter((h) => h.firstSeq > a.last!.seq);
   const allIdle = hosts.length > 0 && hosts.every((h) => h.idle);
   const busy = hosts.filter((h) => !h.idle);
-  const running = a.promptSeen ? 'a command was running (no prompt came back)' : 'dom0 was still booting (no shell prompt yet)';
+  const stage = a.promptSeen ? undefined : bootStage(ctx, a.last.seq);
+  const running = a.promptSeen ? 'a command was running (no prompt came back)' : `dom0 was still booting: ${stage?.text ?? 'no shell prompt yet'}`;
   const evidence: Evidence[] = [{ firstSeq: a.last.seq, lastSeq: a.last.seq, note: "dom0's last line" }];
+  if (stage?.seq !== undefined) evidence.unshift({ firstSeq: stage.seq, lastSeq: stage.seq, note: stage.note });
   for (const k of keys.slice(0, 4)) evidence.push({ firstSeq: k.firstSeq, lastSeq: Math.min(k.lastSeq, k.firstSeq + 1), note: `Xen answered key ${k.key}` });
   for (const h of hosts) {
     const ln = ctx.findLine(h.firstSeq, h.lastSeq, /PC:/);
@@ -76,3 +78,28 @@ export function dom0Stall(ctx: Ctx): RankedFinding[] {
   });
   return out;
 }
+
+/**
+ * How far dom0's boot got before its last line (`last`): the stage names where to look. Before its
+ * secondary CPUs came up, the early kernel waits on its timer or on IPIs; after that and before
+ * userspace, an initcall or a driver probe waits for its device's interrupt; after userspace
+ * started, a service or the console's getty.
+ */
+function bootStage(ctx: Ctx, last: number): { text: string; seq?: number; note: string } | undefined {
+  const ms = (name: string) => ctx.byKind('xen.milestone').find((m) => m.data.name === name && m.firstSeq <= last);
+  const kernel = ms('dom0.kernel');
+  const userspace = ms('dom0.userspace');
+  const setup = ctx.byKind('linux.irq.setup').find((e) => linuxOrigin(e.data).dom0 && !e.partial && e.lastSeq <= last);
+  if (userspace) return { text: `its userspace started (line ${userspace.firstSeq}) but no shell prompt came`, seq: userspace.firstSeq, note: 'dom0 userspace starts' };
+  if (setup) {
+    const online = typeof setup.data.cpus === 'object' && setup.data.cpus !== null ? (setup.data.cpus as { online?: number }).online : undefined;
+    return {
+      text: `its kernel brought up ${online !== undefined ? `${online} CPU${online === 1 ? '' : 's'}` : 'its CPUs'} (line ${setup.lastSeq}) but never reached userspace: an initcall or a driver probe waiting for its device's interrupt is the usual suspect`,
+      seq: setup.lastSeq,
+      note: "dom0's CPUs up",
+    };
+  }
+  if (kernel) return { text: `its kernel started (line ${kernel.firstSeq}) but did not bring up its secondary CPUs: the early kernel waits on its timer or on IPIs`, seq: kernel.firstSeq, note: "dom0's kernel starts" };
+  return undefined;
+}
+
