@@ -130,4 +130,23 @@ describe('linux.irq.setup from rendered lines', () => {
     ].join('\n'));
     expect(evs.map((e) => `${e.firstSeq}-${e.lastSeq}`)).toEqual(['1-2']);
   });
+
+  it('dom0 and two guests booting at once, their lines interleaved: one event each, nothing mixed', () => {
+    const boot = (prefix: string, spis: number, cpus: number): string[] => [
+      `${prefix}[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd034]`,
+      `${prefix}[    0.000000] GICv3: ${spis} SPIs implemented`,
+      `${prefix}[    0.000000] arch_timer: cp15 timer(s) running at 62.50MHz (virt).`,
+      ...Array.from({ length: cpus - 1 }, (_, i) => `${prefix}[    0.300000] CPU${i + 1}: Booted secondary processor 0x000000000${i + 1} [0x410fd034]`),
+      `${prefix}[    0.400000] smp: Brought up 1 node, ${cpus} CPUs`,
+    ];
+    const streams = [boot('', 224, 2), boot('(d1) ', 32, 1), boot('(d2) ', 64, 4)];
+    const lines: string[] = [];
+    for (let i = 0; streams.some((x) => i < x.length); i++) for (const x of streams) if (i < x.length) lines.push(x[i]);
+    const evs = decode(lines.join('\n'));
+    const by = (dom?: number) => data(evs.find((e) => data(e).domain === dom));
+    expect(evs).toHaveLength(3);
+    expect(by(undefined)).toMatchObject({ stream: 'plain', gic: { spis: 224 }, cpus: { booted: [1], online: 2 } });
+    expect(by(1)).toMatchObject({ stream: 'guest', gic: { spis: 32 }, cpus: { booted: [], online: 1 } });
+    expect(by(2)).toMatchObject({ stream: 'guest', gic: { spis: 64 }, cpus: { booted: [1, 2, 3], online: 4 } });
+  });
 });
