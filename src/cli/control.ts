@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { ApiError, apiCall, type ClientOptions } from './client.js';
 import { attach } from './attach.js';
 import { wholeArg } from './args.js';
+import { describeEvent } from './summary.js';
+import type { ConsoleEvent } from '../protocol/events.js';
 
 interface KeysReply {
   keys: Array<{ key: string; description?: string; firstSeq: number; lastSeq: number; lines: Array<{ text: string }>; events: Array<{ kind: string; firstSeq: number; lastSeq: number; partial?: boolean; data: Record<string, unknown> }> }>;
@@ -27,7 +29,7 @@ export function registerControl(program: Command, opts: (o: { url?: string }) =>
         for (const k of r.keys) {
           console.log(`== '${k.key}'${k.description ? ` ${k.description}` : ''} [${k.firstSeq}..${k.lastSeq}]`);
           if (!o.quiet) for (const l of k.lines) console.log(l.text);
-          for (const e of k.events) console.log(`-- ${e.kind} [${e.firstSeq}..${e.lastSeq}]${e.partial ? ' (partial)' : ''} ${eventBrief(e)}`);
+          for (const e of k.events) console.log(`-- ${e.kind} [${e.firstSeq}..${e.lastSeq}]${e.partial ? ' (partial)' : ''}: ${eventBrief(e)}`);
         }
         console.error(`-- input ${r.focus.before} -> ${r.focus.during} -> ${r.focus.after}, ${r.ms} ms`);
       } catch (e) {
@@ -85,11 +87,9 @@ export function registerControl(program: Command, opts: (o: { url?: string }) =>
     });
 }
 
-export function eventBrief(e: { kind: string; data: Record<string, unknown> }): string {
-  const d = e.data;
-  const pick = ['cpu', 'vcpu', 'domain', 'mode', 'pcSymbol', 'message', 'key', 'description', 'target', 'interrupts'];
-  const head = pick.filter((k) => d[k] !== undefined && typeof d[k] !== 'object').map((k) => `${k}=${String(d[k]).slice(0, 60)}`).join(' ');
-  return head + eventDetail(e).map((l) => `\n     ${l}`).join('');
+/** An event of a key answer: the one-line description `tail --events` and `decode` use, then its decoded detail. */
+export function eventBrief(e: { kind: string; firstSeq: number; lastSeq: number; data: Record<string, unknown> }): string {
+  return describeEvent(e as ConsoleEvent) + eventDetail(e).map((l) => `\n     ${l}`).join('');
 }
 
 /** The decoded content a person reads first: each LR of a `q` dump, the ESR of a register dump. */

@@ -132,6 +132,9 @@ export function describeEvent(e: ConsoleEvent): string {
     case 'linux.banner': return `Linux ${d.version ?? '?'}${d.xen ? ' under Xen' : ''}`;
     case 'xen.boot': return `Xen ${d.version ?? '?'} boot`;
     case 'xen.gic.init': return gicInit(d);
+    case 'xen.gic.lrs': return `${vcpuOf(d) || 'vCPU: '}GICv${d.gic ?? '?'} list registers, mask ${d.mask ?? '?'}; ${(d.inflight ?? []).length} in flight, ${(d.pending ?? []).length} pending`;
+    case 'xen.domain': return `domain ${d.domain ?? '?'}: ${(d.vcpus ?? []).length} vCPUs${d.interrupts !== undefined ? `, interrupts {${clip(d.interrupts, 60)}}` : ''}`;
+    case 'xen.evtchn': return `domain ${d.domain ?? '?'} event channels: ${(d.ports ?? []).length} ports, pending ${(d.pendingPorts ?? []).join(', ') || 'none'}`;
     case 'xen.timer': return timer(d);
     default: {
       const parts: string[] = [];

@@ -58,9 +58,10 @@ describe('demo board', () => {
   it('prints the decoded content of an answer: each LR of q, PC/ESR of d', async () => {
     const q = (await run(process.execPath, [BIN, 'key', 'demo', 'q', '--url', d.url], { cwd: REPO })).stdout;
     // qemu gicv3 keys log: VCPU_LR[1]=10a000000000001b on d0v0 is vIRQ 27 (the virtual timer), invalid, prio 0xa0, group 1.
-    expect(q).toMatch(/-- xen\.gic\.lrs \[\d+\.\.\d+\] vcpu=0 domain=0\n\s+LR0: invalid\s+vIRQ 1\s+prio 160 group 1\n\s+LR1: invalid\s+vIRQ 27\s+prio 160 group 1/);
+    expect(q).toMatch(/-- xen\.gic\.lrs \[\d+\.\.\d+\]: d0v0: GICv3 list registers, mask 0; \d+ in flight, \d+ pending\n\s+LR0: invalid\s+vIRQ 1\s+prio 160 group 1\n\s+LR1: invalid\s+vIRQ 27\s+prio 160 group 1/);
+    expect(q).toMatch(/-- xen\.domain \[\d+\.\.\d+\]: domain 0: 2 vCPUs, interrupts \{/);
     const dd = (await run(process.execPath, [BIN, 'key', 'demo', 'd', '--url', d.url], { cwd: REPO })).stdout;
-    expect(dd).toMatch(/-- xen\.regs .*cpu=0 .*idle_loop.*\n\s+PC 000000000025b0c8  LR 000000000025b084 .*\n\s+ESR_EL2: Trapped WFI\/WFE, IL=1, ISS 0x1e00000/);
+    expect(dd).toMatch(/-- xen\.regs \[\d+\.\.\d+\]: CPU0 host \(key d\), EL2h, PC domain\.c#idle_loop\+0x128\/0x140\n\s+PC 000000000025b0c8  LR 000000000025b084 .*\n\s+ESR_EL2: Trapped WFI\/WFE, IL=1, ISS 0x1e00000/);
   });
 
   it('`xenuart diagnose --passive` shows the evidence lines themselves', async () => {
