@@ -3,13 +3,13 @@
 // (crashes, traps, GIC errors, Linux reports), the debug-key answers and the register dumps; then
 // the count of every kind. Presentation only: every figure comes from the events (docs/events.md).
 import type { ConsoleEvent } from '../protocol/events.js';
+import { CRASH_KINDS } from '../protocol/crash-kinds.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Data = Record<string, any>;
 
-const PROBLEMS = new Set(['xen.panic', 'xen.bug', 'xen.warn', 'xen.assert', 'xen.abort', 'xen.domain.crash', 'xen.trap',
-  'linux.panic', 'linux.oops', 'linux.bug', 'linux.warn', 'linux.rcu_stall', 'linux.lockup', 'linux.hung_task',
-  'linux.irq.nobody_cared', 'linux.irq.spurious']);
+/** The crash kinds, and Linux's unexpected-interrupt reports. */
+const PROBLEMS = new Set([...CRASH_KINDS, 'linux.irq.spurious']);
 
 const MILESTONES: Record<string, string> = {
   'efi.loader': 'EFI loader', 'xen.head': 'Xen early boot (head.S)', 'xen.early': 'Xen checks for an initrd', 'xen.start': 'Xen starts',

@@ -403,6 +403,11 @@ export function irqLabel(ctx: Ctx, irq: number): string {
 
 export const vcpuName = (domain: number, vcpu: number): string => `d${domain}v${vcpu}`;
 
+/** `irq` is on the vCPU's inflight list with lr=255: held by the vGIC in no list register. */
+export function heldInNoLr(s: VcpuSnap, irq: number): boolean {
+  return s.inflight.some((x) => x.irq === irq && x.lr === 255);
+}
+
 /** Every (domain, vCPU) of the q dumps, in order of first appearance, with its snapshot in each dump that has it. */
 export function vcpuSeries(ctx: Ctx): Array<{ domain: number; vcpu: number; series: Array<{ dump: QDump; snap: VcpuSnap }> }> {
   const keys = new Map<string, { domain: number; vcpu: number }>();

@@ -4,6 +4,7 @@ import '@xterm/xterm/css/xterm.css';
 import './style.css';
 import { api, ApiError, enc, getToken, setToken, type ConsoleInfo, type Ev, type Holder, type Line, type WebConfig } from './api';
 import { DANGEROUS_KEYS } from '../../src/control/keys';
+import { CRASH_KINDS } from '../../src/protocol/crash-kinds';
 import { ConsoleStream } from './stream';
 import { TermView } from './term';
 import { h, clear, fmtClock, fmtTime, plural } from './util';
@@ -18,8 +19,7 @@ const DEFAULT_KEYS: Array<[string, string]> = [
   ['a', 'dump timer queues'], ['e', 'dump evtchn info'], ['g', 'print grant table usage'], ['m', 'memory info'], ['t', 'display multi-cpu clock info'],
   ['H', 'dump heap info'], ['w', 'synchronously dump console ring buffer (dmesg)'], ['*', 'print all diagnostics'], ['R', 'reboot machine'],
 ];
-const KINDS = ['xen.panic', 'xen.bug', 'xen.warn', 'xen.assert', 'xen.abort', 'xen.domain.crash', 'xen.trap', 'linux.panic', 'linux.oops', 'linux.bug', 'linux.warn',
-  'linux.rcu_stall', 'linux.lockup', 'linux.hung_task', 'linux.irq.nobody_cared', 'xen.regs', 'xen.gic.lrs', 'linux.interrupts', 'xen.milestone', 'xen.boot',
+const KINDS = [...CRASH_KINDS, 'xen.regs', 'xen.gic.lrs', 'linux.interrupts', 'xen.milestone', 'xen.boot',
   'xen.handlers', 'xen.debugkey', 'linux.irq.setup'];
 const TABS: Array<[string, string]> = [['keys', 'Keys'], ['crashes', 'Panics'], ['boot', 'Boot'], ['regs', 'Registers'], ['lrs', 'GIC LRs'], ['irqs', 'Interrupts'], ['diag', 'Diagnosis']];
 

@@ -2,6 +2,7 @@
 // list, /proc/interrupts differences, boot timelines, crash summaries, diagnosis findings.
 import type { Ev } from './api';
 import { fmtClock, fmtTime, h, plural, str, table } from './util';
+import { CRASH_KINDS } from '../../src/protocol/crash-kinds';
 
 export type Jump = (from: number, to?: number) => void;
 
@@ -12,11 +13,10 @@ export function seqLink(jump: Jump, from: number, to = from, label?: string): HT
   }, label ?? (to !== from ? `lines ${from}-${to}` : `line ${from}`));
 }
 
-const CRASH_KINDS = new Set(['xen.panic', 'xen.bug', 'xen.warn', 'xen.assert', 'xen.abort', 'xen.domain.crash', 'xen.trap',
-  'linux.panic', 'linux.oops', 'linux.bug', 'linux.warn', 'linux.rcu_stall', 'linux.lockup', 'linux.hung_task', 'linux.irq.nobody_cared']);
+const CRASH = new Set(CRASH_KINDS);
 
 export function isCrash(e: Ev): boolean {
-  if (!CRASH_KINDS.has(e.kind)) return false;
+  if (!CRASH.has(e.kind)) return false;
   if (e.kind === 'xen.trap' && e.data.guest) return false;
   return true;
 }

@@ -103,8 +103,7 @@ export class DomainDumpParser {
   private sectionDomain?: number;
   private readonly events: DecodedEvent[] = [];
   /** `Notifying guest` lines seen: the dump is in its last part. */
-  sawNotify = false;
-  notified: Array<{ domain: number; vcpu: number; virq: number; port: number }> = [];
+  complete = false;
   domains = 0;
 
   constructor(private readonly ctx: PlatformContext) {}
@@ -137,8 +136,7 @@ export class DomainDumpParser {
       const m = RE_NOTIFY.exec(b);
       if (m) {
         this.closeDomain();
-        this.sawNotify = true;
-        if (this.notified.length < MAX_LIST) this.notified.push({ domain: Number(m[1]), vcpu: Number(m[2]), virq: Number(m[3]), port: Number(m[4]) });
+        this.complete = true;
         return true;
       }
       const n = RE_NODE.exec(b);

@@ -125,6 +125,8 @@ export class EvtchnDumpParser {
   private readonly events: DecodedEvent[] = [];
   /** Domains seen (sections opened). */
   domains = 0;
+  /** Key `e` prints no end marker: only silence or the next response ends it. */
+  readonly complete = false;
 
   /** Feed one line of the `e` response (header excluded). Returns true when the line was understood. */
   push(line: TaggedLine): boolean {

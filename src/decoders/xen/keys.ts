@@ -21,6 +21,19 @@ const RE_Q_PART = new RegExp(`^(?:${Q_PARTS.map((p) => p.replace(/[()]/g, '\\$&'
 /** Every character a Xen line this tracker may start a response with begins with (the family's gate). */
 export const KEY_LINE_FIRST_CHARS = KEY_START_CHARS + Q_PARTS.map((p) => p[0]).join('');
 
+/** What KeyTracker needs of a key's body parser (domain-dump.ts, evtchn-dump.ts). */
+interface DumpParser {
+  push(line: TaggedLine): boolean;
+  /** Events completed so far. */
+  take(): DecodedEvent[];
+  /** Close what is open (`partial` with the reason) and hand over the rest. */
+  finish(partial?: string): DecodedEvent[];
+  /** Domains seen. */
+  readonly domains: number;
+  /** The body reached its own end marker (`q`: the `Notifying guest` lines): not cut short by silence. */
+  readonly complete: boolean;
+}
+
 interface Block {
   key: string;
   how: KeyStart['how'];
@@ -36,8 +49,8 @@ interface Block {
   underStar: boolean;
   lines: number;
   st: ShapeState;
-  q?: DomainDumpParser;
-  ev?: EvtchnDumpParser;
+  /** The parser of a key whose body is decoded line by line: `q` (domains, LRs) or `e` (event channels). */
+  dump?: DumpParser;
   handlers?: Array<{ key: string; ascii: string; description: string }>;
   version?: Record<string, string>;
   ringLines?: number;
@@ -121,12 +134,9 @@ export class KeyTracker {
       const v = cur.lines >= MAX_BLOCK ? Verdict.EndBefore : shapeVerdict(cur.key, cur.st, line);
       if (v === Verdict.Continue || v === Verdict.EndAfter) {
         this.add(cur, line);
-        if (cur.q) {
-          cur.q.push(line);
-          for (const e of cur.q.take()) emit(e);
-        } else if (cur.ev) {
-          cur.ev.push(line);
-          for (const e of cur.ev.take()) emit(e);
+        if (cur.dump) {
+          cur.dump.push(line);
+          for (const e of cur.dump.take()) emit(e);
         } else if (cur.key === 'h') this.handlerRow(cur, line);
         if (v === Verdict.EndAfter) this.closeCur(emit);
         return true;
@@ -187,16 +197,15 @@ export class KeyTracker {
       underStar: start.how === 'star',
       lines: 1,
       st: { rows: 0, cpusInfo: false, done: false, lastDumpLine: undefined },
-      q: start.key === 'q' ? new DomainDumpParser(this.ctx) : undefined,
-      ev: start.key === 'e' ? new EvtchnDumpParser() : undefined,
+      dump: start.key === 'q' ? new DomainDumpParser(this.ctx) : start.key === 'e' ? new EvtchnDumpParser() : undefined,
       handlers: start.key === 'h' ? [] : undefined,
       version: undefined,
       ringLines: undefined,
     };
     this.cur = b;
     this.ctx.openKey = b.key;
-    if (start.how === 'first' && (b.q || b.ev)) {
-      (b.q ?? b.ev)!.push(line); // the implicit `General information` / `Event channel information` line
+    if (start.how === 'first' && b.dump) {
+      b.dump.push(line); // the implicit `General information` / `Event channel information` line
       return;
     }
     if (start.how === 'star') return;
@@ -233,11 +242,10 @@ export class KeyTracker {
     this.inRing = false;
     settleDone(b.st);
     const partial = reason !== undefined && !b.st.done ? reason : undefined;
-    if (b.q) {
-      if (b.q.sawNotify) b.st.done = true;
-      for (const e of b.q.finish(b.q.sawNotify ? undefined : partial)) emit(e);
+    if (b.dump) {
+      if (b.dump.complete) b.st.done = true;
+      for (const e of b.dump.finish(b.dump.complete ? undefined : partial)) emit(e);
     }
-    if (b.ev) for (const e of b.ev.finish(partial)) emit(e);
     if (b.handlers) {
       const data: Record<string, unknown> = { handlers: b.handlers };
       if (b.version) Object.assign(data, b.version);
@@ -249,8 +257,7 @@ export class KeyTracker {
     if (b.description !== undefined) data.description = b.description;
     if (b.handler !== undefined) data.handler = b.handler;
     if (b.underStar) data.underStar = true;
-    if (b.q) data.domains = b.q.domains;
-    if (b.ev) data.domains = b.ev.domains;
+    if (b.dump) data.domains = b.dump.domains;
     if (b.ringLines !== undefined) data.ringLines = b.ringLines;
     const ev: DecodedEvent = { kind: 'xen.debugkey', firstSeq: b.firstSeq, lastSeq: b.lastSeq, ts: b.ts, data };
     if (partial && !b.st.done) { ev.partial = true; ev.reason = partial; }

@@ -10,7 +10,7 @@
 // - a port pending and masked in two dumps: the guest masked it and stopped listening;
 // - without `e` dumps: a blocked vCPU whose `upcall_pend` stays set in two `q` dumps.
 // Formats: key `e` (docs/events/xen-platform.md, xen.evtchn), key `q` vCPU lines (§4.4).
-import { vcpuSeries, vcpuName, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
+import { heldInNoLr, vcpuSeries, vcpuName, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Data = Record<string, any>;
@@ -76,9 +76,10 @@ export function evtchnPending(ctx: Ctx): RankedFinding[] {
     const pb = b.domains.get(domain)!;
     // Ports pending in both dumps, grouped by the vCPU they notify and by masked / not masked.
     const groups = new Map<string, { vcpu: number; masked: boolean; ports: Data[] }>();
+    const earlier = new Map(pa.ports.map((x) => [x.port, x]));
     for (const p of pb.ports) {
       if (!p.pending) continue;
-      const before = pa.ports.find((x) => x.port === p.port);
+      const before = earlier.get(p.port);
       if (!before?.pending || before.masked !== p.masked) continue;
       const key = `${p.vcpu}.${p.masked}`;
       const g = groups.get(key) ?? { vcpu: Number(p.vcpu), masked: !!p.masked, ports: [] };
@@ -134,7 +135,7 @@ function portFinding(ctx: Ctx, vcpus: VcpuSeries, domain: number, g: { vcpu: num
   let score = 66;
   const series = vcpus.find((s) => s.domain === domain && s.vcpu === g.vcpu)?.series ?? [];
   const last = series.slice(-2);
-  if (ppi !== undefined && last.length > 0 && last.every((s) => s.snap.inflight.some((x) => x.irq === ppi && x.lr === 255) && !s.snap.pending.includes(ppi))) {
+  if (ppi !== undefined && last.length > 0 && last.every((s) => heldInNoLr(s.snap, ppi) && !s.snap.pending.includes(ppi))) {
     why = `The q dumps say why: the upcall, IRQ ${ppi}, sits on ${who}'s inflight list with lr=255 and is not in Pending, which is how the vGIC holds an interrupt the guest disabled (see the finding on IRQ ${ppi}). Every event for ${who} is lost until it is enabled again.`;
     score = 68;
     for (const s of last) {
@@ -169,7 +170,7 @@ function upcallPending(ctx: Ctx, vcpus: VcpuSeries, covered: Set<string>): Ranke
     const last = series.slice(-2);
     if (!last.every((s) => s.snap.upcallPending === 1 && s.snap.blocked === true)) continue;
     // The upcall PPI held disabled is the stuck-interrupt rule's finding; this one only adds the events.
-    const held = ppi !== undefined && last.every((s) => s.snap.inflight.some((x) => x.irq === ppi && x.lr === 255));
+    const held = ppi !== undefined && last.every((s) => heldInNoLr(s.snap, ppi));
     const who = vcpuName(domain, vcpu);
     const evidence: Evidence[] = last.map((s, i) => {
       const ln = s.snap.domainFirstSeq !== undefined ? ctx.findLine(s.snap.domainFirstSeq, s.snap.firstSeq, new RegExp(`VCPU${vcpu}: CPU\\d+.*upcall_pend=01`)) : undefined;

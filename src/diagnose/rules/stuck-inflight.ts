@@ -8,7 +8,7 @@
 //   entry to the guest; seen in two dumps it means the vCPU never gets back into the guest (blocked:
 //   the interrupt is masked by the vCPU's priority mask / an active higher-priority interrupt) or
 //   all LRs stay occupied.
-import { vcpuSeries, irqLabel, vcpuName, type Ctx, type Evidence, type QDump, type RankedFinding, type VcpuSnap } from '../analyze-context.js';
+import { heldInNoLr, vcpuSeries, irqLabel, vcpuName, type Ctx, type Evidence, type QDump, type RankedFinding, type VcpuSnap } from '../analyze-context.js';
 
 interface Occurrence { dump: QDump; snap: VcpuSnap; pending: boolean }
 
@@ -24,7 +24,7 @@ export function stuckInflight(ctx: Ctx): RankedFinding[] {
       const run: Occurrence[] = [];
       for (let i = series.length - 1; i >= 0; i--) {
         const s = series[i].snap;
-        if (!s.inflight.some((x) => x.irq === irq && x.lr === 255)) break;
+        if (!heldInNoLr(s, irq)) break;
         run.unshift({ dump: series[i].dump, snap: s, pending: s.pending.includes(irq) });
       }
       out.push(finding(ctx, domain, vcpu, irq, run));
