@@ -175,6 +175,8 @@ export class ConsoleStore {
       fts: db.prepare('INSERT INTO blocks_fts (rowid, text) VALUES (?, ?)'),
       blockAt: db.prepare('SELECT * FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1'),
       blockAfter: db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT 1'),
+      // indexStep runs every 100 ms: prepared once, not on every call.
+      unindexed: db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?'),
       event: db.prepare('INSERT INTO events (id, kind, first_seq, last_seq, ts, off, len) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       // EVENT_ROWS rows per statement: a busy console queues thousands of events per flush, and
       // one call per row costs a third more than the rows themselves.
@@ -452,9 +454,8 @@ export class ConsoleStore {
   indexStep(budgetMs = 20, batch = 8): boolean {
     if (this.closed) return true;
     const t0 = performance.now();
-    const sel = this.db.prepare('SELECT * FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?');
     for (;;) {
-      const rows = sel.all(this.ftsUpTo, batch) as BlockRow[];
+      const rows = this.stmt.unindexed.all(this.ftsUpTo, batch) as BlockRow[];
       if (rows.length === 0) return true;
       this.db.transaction(() => {
         for (const r of rows) this.indexBlock(r);

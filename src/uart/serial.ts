@@ -12,9 +12,8 @@
 // Bytes that reach a PTY while we have it closed are lost: serialport flushes both queues
 // (TCIOFLUSH) when it opens a port, before we report up. Anything sent after the 'up'
 // status is received.
-import { read } from 'node:fs';
+import { readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
 import { BaseSource, errorReason, type SourceOptions } from './base.js';
@@ -23,8 +22,6 @@ import { fillDefaults, type SerialConfig, type SerialSettings } from './config.j
 type Binding = typeof SerialPort.binding;
 type PortBinding = Awaited<ReturnType<Binding['open']>>;
 type ReadResult = { bytesRead: number; buffer: Buffer };
-
-const fsRead = promisify(read);
 
 /** The parts of serialport's unix port binding that the read replacement needs. */
 interface UnixPortInternals {
@@ -42,23 +39,32 @@ function canceled(message: string): Error {
 }
 
 /**
- * serialport's unix read loop, except that a 0-byte read is a hangup (the fd is
- * non-blocking with VMIN=1, so "no data" is EAGAIN and 0 can only mean EOF).
+ * serialport's unix read loop, with two changes:
+ * - A 0-byte read is a hangup (the fd is non-blocking with VMIN=1, so "no data" is EAGAIN and 0
+ *   can only mean EOF).
+ * - read(2) is called on the event loop's thread instead of in libuv's thread pool. The binding
+ *   opens the device O_NONBLOCK (bindings-cpp serialport_unix.cpp), so the call never waits:
+ *   it returns what the tty holds or EAGAIN, and on EAGAIN we wait for the poller (epoll, on
+ *   this thread too). serialport's fs.read costs two thread hops per read, and after each chunk
+ *   it reads again only to learn EAGAIN: four hops for every line that arrives alone, each one
+ *   a wake-up the scheduler may delay on a busy machine.
  */
 async function hangupAwareRead(port: UnixPortInternals, buffer: Buffer, offset: number, length: number): Promise<ReadResult> {
   for (;;) {
     const fd = port.fd;
     if (fd === null || !port.isOpen) throw canceled('Port is not open');
+    let bytesRead: number;
     try {
-      const { bytesRead } = await fsRead(fd, buffer, offset, length, null);
-      if (bytesRead > 0) return { bytesRead, buffer };
-      throw Object.assign(new Error('device hung up'), { code: 'EOF' });
+      bytesRead = readSync(fd, buffer, offset, length, null);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw err;
       // Wait for the poller; when the port is closed meanwhile it rejects with a canceled error.
       await new Promise<void>((resolve, reject) => port.poller.once('readable', (e) => (e ? reject(e) : resolve())));
+      continue;
     }
+    if (bytesRead > 0) return { bytesRead, buffer };
+    throw Object.assign(new Error('device hung up'), { code: 'EOF' });
   }
 }
 

@@ -1,5 +1,6 @@
 // The serial source against real PTY pairs made by socat (see test/helpers/pty.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,30 @@ describe('serial source on a PTY', () => {
     await src.write(Buffer.from('xl\r\x01\x01\x01'));
     await until(() => rx.bytes().length >= 6, 'source -> far bytes');
     expect(rx.bytes().toString('latin1')).toBe('xl\r\x01\x01\x01');
+  });
+
+  it("reads on the event loop: bytes arrive while libuv's thread pool is busy", async () => {
+    // serialport's own read goes through the thread pool (fs.read): behind slow file system or
+    // crypto work, a console line would wait for a free thread. Ours does not.
+    const pty = await pair('pool');
+    const src = source(pty.dev);
+    const w = watch(src);
+    src.start();
+    await until(() => src.up, 'up');
+    // Twice as many jobs as the pool has threads, each about 0.4 s of CPU: a read that needs a
+    // pool thread waits until one of them is done.
+    const t = performance.now();
+    crypto.pbkdf2Sync('x', 's', 20_000, 64, 'sha512');
+    const iterations = Math.ceil((20_000 * 400) / Math.max(1, performance.now() - t));
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    let done = 0;
+    const jobs = Array.from({ length: threads * 2 }, () => new Promise((r) => crypto.pbkdf2('x', 's', iterations, 64, 'sha512', () => r(++done))));
+    cleanup.push(async () => void (await Promise.all(jobs)));
+    await sleep(20);
+    pty.writeFar(Buffer.from('(XEN) a line\n'));
+    await until(() => w.bytes().length >= 13 || done > 0, 'bytes or a pool job done');
+    expect(w.bytes().toString(), 'the bytes came before any pool thread was free').toBe('(XEN) a line\n');
+    expect(done).toBe(0);
   });
 
   it('accepts line settings (data bits, parity, stop bits, flow control)', async () => {
