@@ -141,6 +141,15 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   }
 
   /**
+   * The decoders' blocks still open, as events (ConsoleDecoder.peek): a kernel that stopped
+   * while setting up its interrupts, a report whose end marker never came. Not stored: they are
+   * stored when they close.
+   */
+  openEvents(): ConsoleEvent[] {
+    return this.decoder.peek();
+  }
+
+  /**
    * Feed the full-text index. While data flows it gets at most 4 ms in every 100, or every tenth
    * of those when the loop is saturated (a stream faster than that budget indexes leaves a backlog
    * anyway, which searches scan meanwhile); once the console has been quiet for QUIET_MS it

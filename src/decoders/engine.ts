@@ -88,6 +88,25 @@ export class ConsoleDecoder {
     return this.take();
   }
 
+  /**
+   * The events of the blocks the families hold open (Family.peek), stamped like the others:
+   * partial, reason `still open`. Nothing is closed, emitted or counted.
+   */
+  peek(): ConsoleEvent[] {
+    const out: ConsoleEvent[] = [];
+    for (const f of this.families) {
+      if (!f.peek) continue;
+      try {
+        for (const ev of f.peek()) {
+          out.push({ kind: ev.kind, console: this.console, firstSeq: ev.firstSeq, lastSeq: ev.lastSeq, ts: ev.ts, partial: true, reason: STILL_OPEN, data: ev.data });
+        }
+      } catch {
+        this.stats.familyErrors++;
+      }
+    }
+    return out.sort(bySeq);
+  }
+
   private take(): ConsoleEvent[] {
     if (this.out.length === 0) return EMPTY;
     const evs = this.out;
@@ -99,6 +118,9 @@ export class ConsoleDecoder {
 }
 
 const EMPTY: ConsoleEvent[] = [];
+
+/** The reason of a peeked event (ConsoleDecoder.peek). */
+export const STILL_OPEN = 'still open';
 
 const bySeq = (a: ConsoleEvent, b: ConsoleEvent): number => a.firstSeq - b.firstSeq;
 

@@ -72,6 +72,13 @@ export interface Family {
   readonly name: string;
   push(line: TaggedLine, emit: Emit): void;
   flush(reason: string, emit: Emit): void;
+  /**
+   * The blocks this family holds open that silence does not end (a kernel still setting up its
+   * interrupts, a Linux report waiting for its end marker), as the events they would be if
+   * closed now: `partial`, reason `still open`. The family keeps them open and unchanged: the
+   * events are copies. Live analysis uses them to see a boot that stopped half way.
+   */
+  peek?(): DecodedEvent[];
 }
 
 export type FamilyFactory = () => Family;

@@ -26,7 +26,8 @@ export interface DiagnoseReply {
 export function analyseCurrentBoot(rt: ConsoleRuntime, now = Date.now()): DiagnoseReply {
   const boots = rt.store.boots();
   const from = boots.at(-1)?.firstSeq ?? 1;
-  const events = rt.store.events({ from, limit: 100_000 });
+  // With the blocks the decoders hold open: a boot that stopped half way never closes them.
+  const events = [...rt.store.events({ from, limit: 100_000 }), ...rt.openEvents().filter((e) => e.lastSeq >= from)];
   // The last 20000 lines of the boot are plenty: the evidence of a stall is recent.
   const lines = rt.store.lines({ from, limit: 20_000, desc: true }).reverse().map(({ seq, ts, text }) => ({ seq, ts, text }));
   const r = diagnoseInterrupts({ events, lines, now });

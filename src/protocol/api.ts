@@ -86,6 +86,9 @@ export const ConsoleOut = Type.Object({
 
 export const EventOut = Type.Intersect([Type.Object({ id: Type.Integer() }), EventEnvelopeSchema]);
 
+/** An event of a block still open (GET .../events/open): not stored yet, so it has no id. */
+export const OpenEventOut = EventEnvelopeSchema;
+
 export const BootOut = Type.Object({
   id: Type.Integer(),
   firstSeq: Type.Integer(),

@@ -32,6 +32,8 @@ interface State {
   you: boolean;
   focus: string;
   events: Map<number, Ev>;
+  /** Blocks the decoders hold open (GET .../events/open): a kernel hung while setting up its interrupts. */
+  open: Ev[];
   stream: ConsoleStream | null;
   connected: boolean;
   forceInput: boolean;
@@ -44,7 +46,7 @@ interface State {
 }
 
 const S: State = {
-  cfg: { tokens: false, anonymous: 'viewer' }, consoles: [], cur: null, role: null, holder: null, you: false, focus: 'unknown', events: new Map(),
+  cfg: { tokens: false, anonymous: 'viewer' }, consoles: [], cur: null, role: null, holder: null, you: false, focus: 'unknown', events: new Map(), open: [],
   stream: null, connected: false, forceInput: false, tab: 'keys', keyBusy: false, pending: new Map(), answer: null,
   diag: { loaded: false, findings: null, message: '', running: false, at: 0 }, sel: { onlyChanged: true },
 };
@@ -342,6 +344,7 @@ async function select(id: string): Promise<void> {
   S.cur = c.id;
   S.focus = c.focus;
   S.events = new Map();
+  S.open = [];
   S.sel = { onlyChanged: true };
   S.diag = { loaded: false, findings: null, message: '', running: false, at: 0 };
   S.answer = null;
@@ -355,7 +358,20 @@ async function select(id: string): Promise<void> {
   } catch (e) {
     toast(`events: ${(e as Error).message}`, 'error');
   }
+  await loadOpen();
   renderPanel();
+}
+
+/** The blocks still open (they have no id: they are not stored until they close). */
+async function loadOpen(): Promise<void> {
+  const id = S.cur;
+  if (!id) return;
+  try {
+    const r = await api<{ events: Array<Omit<Ev, 'id'>> }>('GET', `/api/v1/consoles/${enc(id)}/events/open`);
+    if (S.cur === id) S.open = r.events.map((e, i) => ({ ...e, id: -1 - i }));
+  } catch {
+    S.open = []; // an older daemon without the route: closed events only
+  }
 }
 
 // ---------- panels ----------
@@ -366,7 +382,13 @@ function evs(pred: (e: Ev) => boolean): Ev[] {
 function renderTabs(): void {
   clear(el.tabs, TABS.map(([id, label]) => h('button', {
     type: 'button', role: 'tab', class: `tab ${S.tab === id ? 'active' : ''}`, 'aria-selected': S.tab === id ? 'true' : 'false', 'data-tab': id,
-    onclick: () => { S.tab = id; renderTabs(); renderPanel(); },
+    onclick: () => {
+      S.tab = id;
+      renderTabs();
+      renderPanel();
+      // A kernel still setting up its interrupts shows as far as it went: fetched when the tab opens.
+      if (id === 'irqs') void loadOpen().then(() => S.tab === 'irqs' && renderPanel());
+    },
   }, label, id === 'crashes' && evs(isCrash).length ? h('span', { class: 'count' }, String(evs(isCrash).length)) : null)));
 }
 
@@ -507,8 +529,11 @@ function lrsPanel(): (HTMLElement | null)[] {
 
 function irqsPanel(): (HTMLElement | null)[] {
   // The latest interrupt setup of each kernel (dom0 and every guest), above the tables.
+  // A setup still open (that kernel never brought its CPUs up) stands for its kernel's latest boot;
+  // once it closes, its stored event (same first line, sorted after it) replaces it.
   const setups = new Map<string, Ev>();
-  for (const e of evs((x) => x.kind === 'linux.irq.setup')) setups.set(`${e.data.stream}/${e.data.domain ?? ''}`, e);
+  const open = S.open.filter((x) => x.kind === 'linux.irq.setup');
+  for (const e of [...open, ...evs((x) => x.kind === 'linux.irq.setup')].sort((a, b) => a.firstSeq - b.firstSeq)) setups.set(`${e.data.stream}/${e.data.domain ?? ''}`, e);
   const setupViews = [...setups.values()].map((e) => irqSetupView(e, jump));
   const list = evs((e) => e.kind === 'linux.interrupts');
   if (!list.length) return [...setupViews, h('p', { class: 'note' }, 'No /proc/interrupts table in the history. Type cat /proc/interrupts in dom0 (with the lease).')];

@@ -139,7 +139,7 @@ export function irqSetupView(e: Ev, jump: Jump): HTMLElement {
     ...(d.cpus?.failed ?? []).map((f: any) => `CPU${f.cpu} failed to come online`),
   ];
   return h('div', { class: 'irq-setup', 'data-testid': 'irq-setup' },
-    h('div', { class: 'row' }, h('strong', null, `${who} interrupt setup`), e.partial ? ` (${e.reason ?? 'cut short'})` : '', ' ', seqLink(jump, e.firstSeq, e.lastSeq)),
+    h('div', { class: 'row' }, h('strong', null, `${who} interrupt setup`), e.partial ? ` (${e.reason === 'still open' ? 'still open: its CPUs are not up yet' : e.reason ?? 'cut short'})` : '', ' ', seqLink(jump, e.firstSeq, e.lastSeq)),
     kv([
       ['GIC', gic],
       ['timer', d.timer ? `${d.timer.mhz} MHz (${d.timer.mode})` : ''],

@@ -371,6 +371,15 @@ export function linuxFamily(): Family {
       emitFn = emitArg;
       otherLine(line);
     },
+    peek(): DecodedEvent[] {
+      // A report still open (an oops whose kernel died before its end marker, say), as it stands.
+      const out: DecodedEvent[] = [];
+      for (const c of ctxs.values()) {
+        const r = c.report;
+        if (r) for (const e of buildReport(r)) out.push({ kind: e.kind, firstSeq: r.firstSeq, lastSeq: r.lastSeq, ts: r.ts, partial: true, reason: 'still open', data: e.data });
+      }
+      return out;
+    },
     flush(reason: string, emitArg: Emit): void {
       // Linux reports and tables end with their own markers; silence alone ends none of them.
       if (isIdleFlush(reason)) return;

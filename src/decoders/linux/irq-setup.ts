@@ -260,6 +260,16 @@ export function linuxIrqSetupFamily(): Family {
       }
       if (r.end) close(key, emit);
     },
+    peek(): DecodedEvent[] {
+      const out: DecodedEvent[] = [];
+      for (const s of open.values()) {
+        if (s === 'done') continue;
+        const ev = s.event('still open');
+        ev.data = structuredClone(ev.data); // later lines go on filling the open setup's data
+        out.push(ev);
+      }
+      return out;
+    },
     flush(reason: string, emit: Emit): void {
       // A boot paused before its CPUs came up is not over: only a hard flush ends the setup.
       if (isIdleFlush(reason)) return;

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { Daemon } from '../daemon.js';
 import type { ConsoleRuntime } from '../../core/console.js';
 import { publicHolder } from '../../control/lease.js';
-import { BootOut, ConsoleOut, ConsoleParams, ErrorOut, EventOut, EventsQuery, LineOut, LinesQuery, NoteBody, RawQuery } from '../../protocol/api.js';
+import { BootOut, ConsoleOut, ConsoleParams, ErrorOut, EventOut, EventsQuery, OpenEventOut, LineOut, LinesQuery, NoteBody, RawQuery } from '../../protocol/api.js';
 
 const EVENTS_OPEN = Buffer.from('{"events":[');
 const EVENTS_CLOSE = Buffer.from(']}');
@@ -119,6 +119,17 @@ export function consoleRoutes(d: Daemon) {
       for (let i = 0; i < json.length; i++) parts.push(i ? COMMA : EMPTY, json[i]);
       parts.push(EVENTS_CLOSE);
       return reply.type('application/json; charset=utf-8').send(Buffer.concat(parts));
+    });
+
+    app.get<{ Params: Params }>('/api/v1/consoles/:id/events/open', {
+      schema: {
+        summary: 'Events of the blocks the decoders hold open now (partial, reason "still open"; no id: they are stored when they close)',
+        params: ConsoleParams,
+        response: { 200: Type.Object({ events: Type.Array(OpenEventOut) }), ...errors },
+      },
+    }, async (req, reply) => {
+      const rt = get(req.params.id, reply);
+      return rt ? { events: rt.openEvents() } : reply;
     });
 
     app.post<{ Params: Params; Body: Static<typeof NoteBody> }>('/api/v1/consoles/:id/notes', {
