@@ -39,7 +39,7 @@ function canceled(message: string): Error {
 }
 
 /**
- * serialport's unix read loop, with two changes:
+ * serialport's unix read loop, with three changes:
  * - A 0-byte read is a hangup (the fd is non-blocking with VMIN=1, so "no data" is EAGAIN and 0
  *   can only mean EOF).
  * - read(2) is called on the event loop's thread instead of in libuv's thread pool. The binding
@@ -48,8 +48,17 @@ function canceled(message: string): Error {
  *   this thread too). serialport's fs.read costs two thread hops per read, and after each chunk
  *   it reads again only to learn EAGAIN: four hops for every line that arrives alone, each one
  *   a wake-up the scheduler may delay on a busy machine.
+ * - A read that follows a chunk first lets the event loop turn once (setImmediate). The stream
+ *   asks for the next chunk from a promise callback, so back to back reads of a device that
+ *   never pauses would run as one long chain of microtasks: timers, sockets and HTTP would
+ *   wait while the flood lasts. A chunk that arrives alone is read at once (the read after
+ *   the poller's wake-up is not deferred); only the read after it is.
  */
 async function hangupAwareRead(port: UnixPortInternals, buffer: Buffer, offset: number, length: number): Promise<ReadResult> {
+  if (afterChunk.has(port)) {
+    afterChunk.delete(port);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   for (;;) {
     const fd = port.fd;
     if (fd === null || !port.isOpen) throw canceled('Port is not open');
@@ -63,10 +72,16 @@ async function hangupAwareRead(port: UnixPortInternals, buffer: Buffer, offset: 
       await new Promise<void>((resolve, reject) => port.poller.once('readable', (e) => (e ? reject(e) : resolve())));
       continue;
     }
-    if (bytesRead > 0) return { bytesRead, buffer };
+    if (bytesRead > 0) {
+      afterChunk.add(port);
+      return { bytesRead, buffer };
+    }
     throw Object.assign(new Error('device hung up'), { code: 'EOF' });
   }
 }
+
+/** Ports whose last read returned a chunk: their next read yields to the event loop first. */
+const afterChunk = new WeakSet<UnixPortInternals>();
 
 function hangupAwareBinding(base: Binding): Binding {
   const wrapped = {

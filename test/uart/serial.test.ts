@@ -1,5 +1,5 @@
 // The serial source against real PTY pairs made by socat (see test/helpers/pty.ts).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -86,6 +86,52 @@ describe('serial source on a PTY', () => {
     await until(() => w.bytes().length >= 13 || done > 0, 'bytes or a pool job done');
     expect(w.bytes().toString(), 'the bytes came before any pool thread was free').toBe('(XEN) a line\n');
     expect(done).toBe(0);
+  });
+
+  it('a device that never pauses does not starve the event loop (reads yield between chunks)', async () => {
+    // read(2) on the event loop returns at once while the tty holds data: back to back reads
+    // would keep timers, sockets and HTTP waiting for as long as the board floods the line.
+    // Python owns the PTY pair and writes into the master as fast as the kernel takes it (no
+    // relay process in between that could fall behind and pause the flood).
+    const script = [
+      'import os, sys, time, tty',
+      'm, s = os.openpty()',
+      'tty.setraw(s)',
+      'print(os.ttyname(s), flush=True)',
+      'sys.stdin.readline()',
+      'b = b"(XEN) flood " * 5000',
+      'end = time.time() + 1.5',
+      'while time.time() < end: os.write(m, b)',
+      'print("done", flush=True)',
+      'sys.stdin.readline()',
+    ].join('\n');
+    const py = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    cleanup.push(() => void py.kill());
+    const out: string[] = [];
+    py.stdout.setEncoding('utf8').on('data', (d: string) => out.push(...d.split('\n').filter(Boolean)));
+    await until(() => out.length >= 1, 'the PTY path');
+    const src = source(out[0], { baudRate: 4000000 });
+    // Each chunk schedules an immediate: if the next chunk comes before it ran, the two reads
+    // were back to back, with no turn of the event loop in between.
+    let bytes = 0;
+    let chunks = 0;
+    let backToBack = 0;
+    let turnPending = false;
+    src.on('data', (c: Buffer) => {
+      bytes += c.length;
+      chunks++;
+      if (turnPending) backToBack++;
+      turnPending = true;
+      setImmediate(() => (turnPending = false));
+    });
+    src.start();
+    await until(() => src.up, 'up');
+    py.stdin.write('go\n');
+    await until(() => out.length >= 2, 'the flood to end', 10_000);
+    py.stdin.end('\n');
+    expect(bytes).toBeGreaterThan(1_000_000);
+    expect(chunks).toBeGreaterThan(100);
+    expect(backToBack).toBe(0);
   });
 
   it('accepts line settings (data bits, parity, stop bits, flow control)', async () => {
