@@ -95,15 +95,22 @@ export async function benchLatency(dir: string): Promise<Row[]> {
     ...(process.env.BENCH_FLUSH ? { storage: { dir: path.join(dir, 'data'), flushMs: Number(process.env.BENCH_FLUSH) } } : {}),
   });
   const lat: number[] = [];
+  // Where each line's time went: from the writer's stamp to the daemon's receive time (the line's
+  // `ts`: performance.timeOrigin + now() in the daemon, wall clock in ms) and from there to this
+  // process. The two clocks meet through this process's own offset between them.
+  const toDaemon: number[] = [];
+  const wallMinusMono = performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
   const ws = new WebSocket(d.url.replace('http', 'ws') + '/api/v1/consoles/pty/stream?batch=1');
   ws.on('message', (data) => {
     const t = process.hrtime.bigint();
-    const m = JSON.parse(data.toString()) as { type: string; messages?: Array<{ type: string; text: string }>; text?: string };
-    const msgs = m.type === 'batch' ? m.messages! : [m as { type: string; text: string }];
+    const m = JSON.parse(data.toString()) as { type: string; messages?: Array<{ type: string; text: string; ts: number }>; text?: string };
+    const msgs = m.type === 'batch' ? m.messages! : [m as { type: string; text: string; ts: number }];
     for (const x of msgs) {
       if (x.type !== 'line') continue;
       const l = latencyOf(x.text, t);
-      if (l !== undefined) lat.push(l);
+      if (l === undefined) continue;
+      lat.push(l);
+      toDaemon.push(x.ts - wallMinusMono - Number(STAMP.exec(x.text)![2]) / 1e6);
     }
   });
   await new Promise((r) => ws.once('open', r));
@@ -119,6 +126,7 @@ export async function benchLatency(dir: string): Promise<Row[]> {
   await w.run('paced 300 2');
   await sleep(300);
   lat.length = 0;
+  toDaemon.length = 0;
   floorPty.lat.length = 0;
   await loopLag();
   // 1) one line every 5 ms, in rounds alternating with the floor's
@@ -130,6 +138,9 @@ export async function benchLatency(dir: string): Promise<Row[]> {
   }
   await sleep(400);
   const paced = stats(lat);
+  const read = stats(toDaemon);
+  const slow = lat.map((l, i) => [l, toDaemon[i]] as const).sort((a, b) => b[0] - a[0]).slice(0, Math.ceil(lat.length / 100));
+  const slowRead = slow.filter(([l, r]) => r > l / 2).length;
   const floor = stats(floorPty.lat);
   await floorPty.close();
   const received = lat.length;
@@ -137,6 +148,8 @@ export async function benchLatency(dir: string): Promise<Row[]> {
   rows.push({ section: 'latency', metric: 'PTY->WS p50, 1 line / 5 ms (ms)', value: fmt(paced.p50, 3) });
   rows.push({ section: 'latency', metric: 'PTY->WS p90, 1 line / 5 ms (ms)', value: fmt(paced.p90, 3) });
   rows.push({ section: 'latency', metric: 'PTY->WS p99, 1 line / 5 ms (ms)', value: fmt(paced.p99, 3), target: '< 2' });
+  rows.push({ section: 'latency', metric: 'of which writer -> daemon read (its receive time), p50/p90/p99 (ms)', value: `${fmt(read.p50, 3)} / ${fmt(read.p90, 3)} / ${fmt(read.p99, 3)}` });
+  rows.push({ section: 'latency', metric: 'slowest 1% of lines: most of the time before the daemon read them', value: `${slowRead} of ${slow.length}` });
   rows.push({ section: 'latency', metric: `lines received of ${ROUND * ROUNDS}`, value: String(received) });
   rows.push({ section: 'latency', metric: 'daemon event-loop delay p99 meanwhile (ms)', value: fmt(lag, 3) });
   rows.push({ section: 'latency', metric: 'floor: a PTY read the daemon\'s way, no daemon, rounds alternating with the above, p50/p90/p99 (ms)', value: `${fmt(floor.p50, 2)} / ${fmt(floor.p90, 2)} / ${fmt(floor.p99, 2)}` });
