@@ -49,11 +49,18 @@ export function registerHistory(program: Command, opts: (o: { url?: string }) =>
     .option('--from <seq>', 'events ending at or after this seq', positive)
     .option('-n, --limit <n>', 'at most this many events', positive, 100)
     .option('--first', 'the oldest events (default: the newest)')
+    .option('--open', 'instead: the blocks the decoders hold open now (a kernel hung while setting up its interrupts, an oops with no end marker yet); with --kind only')
     .option('--json', 'one JSON event per line')
-    .action(async (id: string, o: { url?: string; kind?: string; boot?: number; from?: number; limit: number; first?: boolean; json?: boolean }) => {
+    .action(async (id: string, o: { url?: string; kind?: string; boot?: number; from?: number; limit: number; first?: boolean; open?: boolean; json?: boolean }) => {
       try {
-        const r = await apiGet<{ events: ConsoleEvent[] }>(opts(o), `/api/v1/consoles/${encodeURIComponent(id)}/events?${qs({ kind: o.kind, boot: o.boot, from: o.from, limit: o.limit, order: o.first ? 'asc' : 'desc' })}`);
-        const evs = o.first ? r.events : [...r.events].reverse();
+        let evs: ConsoleEvent[];
+        if (o.open) {
+          const r = await apiGet<{ events: ConsoleEvent[] }>(opts(o), `/api/v1/consoles/${encodeURIComponent(id)}/events/open`);
+          evs = r.events.filter(kindFilter(o.kind));
+        } else {
+          const r = await apiGet<{ events: ConsoleEvent[] }>(opts(o), `/api/v1/consoles/${encodeURIComponent(id)}/events?${qs({ kind: o.kind, boot: o.boot, from: o.from, limit: o.limit, order: o.first ? 'asc' : 'desc' })}`);
+          evs = o.first ? r.events : [...r.events].reverse();
+        }
         for (const e of evs) {
           console.log(o.json ? JSON.stringify(e) : `[${e.firstSeq}..${e.lastSeq}] ${e.kind}${e.partial ? ` (partial: ${e.reason ?? '?'})` : ''}: ${describeEvent(e)}`);
         }
@@ -78,4 +85,11 @@ export function registerHistory(program: Command, opts: (o: { url?: string }) =>
         fail(e);
       }
     });
+}
+
+/** `--kind a,b.*` as the events route reads it: exact kinds, or a family prefix before `*`. */
+function kindFilter(kinds: string | undefined): (e: ConsoleEvent) => boolean {
+  const ks = kinds?.split(',').map((k) => k.trim()).filter(Boolean) ?? [];
+  if (!ks.length) return () => true;
+  return (e) => ks.some((k) => (k.endsWith('*') ? e.kind.startsWith(k.slice(0, -1)) : e.kind === k));
 }

@@ -77,7 +77,7 @@ function bootSection(evs: ConsoleEvent[], n: number, anyBoot: boolean): string[]
     const d = e.data as Data;
     if (d.what === 'evtchn-ppi') irq.push(`Xen: event-channel upcall on PPI ${d.irq} (${lines(e)})`);
   }
-  for (const e of of('linux.irq.setup')) irq.push(`${whoLinux(e.data as Data, xen)} Linux: ${irqSetup(e)} (${lines(e)})`);
+  for (const e of of('linux.irq.setup')) irq.push(`${whoLinux(e.data as Data, xen)} Linux: ${irqSetup(e)}${e.partial ? ` (partial: ${e.reason ?? '?'})` : ''} (${lines(e)})`);
   const procs = of('linux.interrupts');
   if (procs.length) irq.push(`/proc/interrupts: ${procs.length} ${procs.length === 1 ? 'snapshot' : 'snapshots'} (line ${procs.map((e) => e.firstSeq).join(', ')})`);
   if (irq.length) out.push('  Interrupts', ...irq.map((l) => `    ${l}`));
@@ -87,9 +87,8 @@ function bootSection(evs: ConsoleEvent[], n: number, anyBoot: boolean): string[]
     if (PROBLEMS.has(e.kind)) problems.push([e.firstSeq, `${col(lines(e), 15)}${col(e.kind, 24)}${problem(e, xen)}${e.partial ? ` (partial: ${e.reason ?? '?'})` : ''}`]);
     else if (e.kind === 'xen.gic.cpu' && (e.data as Data).error) problems.push([e.firstSeq, `${col(lines(e), 15)}${col(e.kind, 24)}${clip((e.data as Data).text)}`]);
     else if (e.kind === 'linux.irq.setup') {
-      const d = e.data as Data;
-      const bad = [...(d.xen?.noEventIrq ? ['no event-channel interrupt'] : []), ...(d.gic?.noRedistributor ?? []).map((r: Data) => `CPU${r.cpu} has no redistributor`), ...(d.cpus?.failed ?? []).map((f: Data) => `CPU${f.cpu} failed to come online`)];
-      if (bad.length) problems.push([e.firstSeq, `${col(lines(e), 15)}${col(e.kind, 24)}${whoLinux(d, xen)}: ${bad.join('; ')}`]);
+      const bad = irqSetupProblems(e.data as Data);
+      if (bad.length) problems.push([e.firstSeq, `${col(lines(e), 15)}${col(e.kind, 24)}${whoLinux(e.data as Data, xen)}: ${bad.join('; ')}`]);
     }
   }
   const vgic = of('xen.vgic.unhandled');
@@ -185,7 +184,17 @@ function irqSetup(e: ConsoleEvent): string {
     d.xen?.eventsAbi ? `${d.xen.eventsAbi === 'fifo' ? 'FIFO' : '2-level'} event channels` : '',
     d.cpus?.online !== undefined ? `${d.cpus.online} CPUs online` : '',
   ].filter(Boolean);
-  return `${parts.join(' · ') || 'no interrupt setup line'}${e.partial ? ` (partial: ${e.reason ?? '?'})` : ''}`;
+  const bad = irqSetupProblems(d);
+  return `${parts.join(' · ') || 'no interrupt setup line'}${bad.length ? `; ${bad.join('; ')}` : ''}`;
+}
+
+/** What a kernel's interrupt setup says is wrong (the linux-irq-setup diagnosis rule's facts). */
+function irqSetupProblems(d: Data): string[] {
+  return [
+    ...(d.xen?.noEventIrq ? ['no event-channel interrupt'] : []),
+    ...(d.gic?.noRedistributor ?? []).map((r: Data) => `CPU${r.cpu} has no redistributor`),
+    ...(d.cpus?.failed ?? []).map((f: Data) => `CPU${f.cpu} failed to come online`),
+  ];
 }
 
 function problem(e: ConsoleEvent, xen: boolean): string {

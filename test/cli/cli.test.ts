@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BIN, REPO, spawnDaemon, type ChildDaemon } from '../helpers/child-daemon.js';
-import { FIXTURES_DIR } from '../helpers/fixtures.js';
+import { FIXTURES_DIR, hungDom0Boot } from '../helpers/fixtures.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -14,10 +14,13 @@ let d: ChildDaemon;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'xenuart-cli-'));
+  writeFileSync(path.join(dir, 'hung.log'), hungDom0Boot().join('\r\n') + '\r\n');
   d = await spawnDaemon(dir, {
     storage: { dir: path.join(dir, 'data') },
     consoles: [
       { id: 'demo', source: { type: 'replay', file: path.join(FIXTURES_DIR, 'qemu/xen417-arm64-gicv3-smp2-keys.log'), speed: 4, loop: true } },
+      // A dom0 hung while it set up its interrupts (helpers/fixtures.ts): its setup stays open.
+      { id: 'hung', source: { type: 'replay', file: path.join(dir, 'hung.log'), speed: 0 } },
     ],
   });
 });
@@ -64,6 +67,19 @@ describe('xenuart CLI', () => {
     expect(stdout).toBe('[29..37] xen.gic.init: GICv3, 256 lines, distributor 0x8000000, maintenance IRQ 25\n');
     const b = await xenuart(['boots', 'demo', '--url', d.url]);
     expect(b.stdout.split('\n')[0]).toMatch(/^ +1 {2}lines 1-\S+ {2}\d{4}-\d\d-\d\d [\d:.]+ {2}xen: Xen version 4\.17\.7 \(Debian/);
+  });
+
+  it('events --open lists the blocks still open: a kernel hung while setting up its interrupts', async () => {
+    let stdout = '';
+    for (let i = 0; i < 50 && !stdout; i++) {
+      stdout = (await xenuart(['events', 'hung', '--open', '--kind', 'linux.*', '--url', d.url])).stdout;
+      if (!stdout.includes('event-channel')) { stdout = ''; await new Promise((r) => setTimeout(r, 100)); }
+    }
+    expect(stdout).toBe('[109..190] linux.irq.setup (partial: still open): dom0 Linux: GICv3 · 224 SPIs · 16 PPIs · redistributors for CPU 0 · timer 62.5 MHz (virt) · FIFO event channels; no event-channel interrupt\n');
+    const none = await xenuart(['events', 'hung', '--open', '--kind', 'xen.*', '--url', d.url]);
+    expect(none.stdout).toBe('');
+    // Not in the stored events until it closes.
+    expect((await xenuart(['events', 'hung', '--kind', 'linux.irq.setup', '--url', d.url])).stdout).toBe('');
   });
 
   it('tail --follow prints live lines as they arrive', async () => {

@@ -7,11 +7,12 @@
 // they replace the ones in docs/screenshots/, so a test run leaves the working tree clean.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { hungDom0Boot } from '../helpers/fixtures.js';
 import { REPO } from '../helpers/child-daemon.js';
 import { horizontalOverflow, isChromiumAvailable, launchChromium, openPage, type WatchedPage } from './helpers/browser.js';
 
@@ -21,14 +22,10 @@ const SHOTS = process.env.XENUART_SCREENSHOTS ? path.join(REPO, 'docs/screenshot
 const available = isChromiumAvailable();
 if (!available && process.env.CI) throw new Error('chromium is not installed: apt-get install -y chromium');
 
-// DERIVED: the QEMU GICv3 capture cut inside dom0's boot at `smp: Bringing up secondary CPUs ...`,
-// with `Xen event channel interrupt not found` added after the event-channel ABI line: a kernel
-// that hung while it set up its interrupts (test/server/open-events.test.ts uses the same).
+/** A dom0 hung while it set up its interrupts (helpers/fixtures.ts hungDom0Boot), as a file to replay. */
 function hungBootLog(): string {
-  const ls = readFileSync(FIX('qemu/xen417-arm64-gicv3-smp2-keys.log'), 'utf8').split(/\r*\n/).slice(0, 193);
-  ls.splice(ls.indexOf('[    0.267966] xen:events: Using FIFO-based ABI') + 1, 0, '[    0.267970] Xen event channel interrupt not found');
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'xenuart-hung-')), 'hung.log');
-  writeFileSync(file, ls.join('\r\n') + '\r\n');
+  writeFileSync(file, hungDom0Boot().join('\r\n') + '\r\n');
   return file;
 }
 
