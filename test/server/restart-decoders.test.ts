@@ -123,4 +123,26 @@ describe('restart', () => {
     const r2 = await h.run([]);
     expect((await events(r2.url, '&kind=xen.regs')).filter((e) => e.firstSeq === r1.lines - 19)).toEqual(first);
   });
+
+  it("a kernel's interrupt setup still open when the daemon stopped is open again after the restart, and stored once when it ends", async () => {
+    const smp = at('[    0.304745] smp: Bringing up secondary CPUs');
+    const brought = at('[    0.372928] smp: Brought up');
+    const h = await setUp();
+    const open = async (url: string) => ((await (await fetch(`${url}/api/v1/consoles/b/events/open`)).json()) as { events: ConsoleEvent[] }).events.filter((e) => e.kind === 'linux.irq.setup');
+    const r1 = await h.run(all.slice(0, smp + 1));
+    const before = await open(r1.url);
+    expect(before).toHaveLength(1);
+    await h.stop();
+    const r2 = await h.run([]);
+    expect(await open(r2.url)).toEqual(before);
+    expect(await events(r2.url, '&kind=linux.irq.setup')).toEqual([]);
+    await h.stop();
+    // The kernel goes on: its CPUs come up, the setup closes, once, whole.
+    const r3 = await h.run(all.slice(smp + 1, brought + 1));
+    const stored = await events(r3.url, '&kind=linux.irq.setup');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ firstSeq: before[0].firstSeq, lastSeq: brought + 1, data: { cpus: { online: 2 } } });
+    expect(stored[0].partial).toBeUndefined();
+    expect(await open(r3.url)).toEqual([]);
+  });
 });
