@@ -75,8 +75,9 @@ export interface Family {
   /**
    * The blocks this family holds open that silence does not end (a kernel still setting up its
    * interrupts, a Linux report waiting for its end marker), as the events they would be if
-   * closed now: `partial`, reason `still open`. The family keeps them open and unchanged: the
-   * events are copies. Live analysis uses them to see a boot that stopped half way.
+   * closed now (the engine marks them `partial`, reason `still open`). The family keeps them
+   * open and unchanged: the events are copies. Live analysis uses them to see a boot that
+   * stopped half way.
    */
   peek?(): DecodedEvent[];
 }

@@ -54,9 +54,9 @@ function canceled(message: string): Error {
  *   wait while the flood lasts. A chunk that arrives alone is read at once (the read after
  *   the poller's wake-up is not deferred); only the read after it is.
  */
-async function hangupAwareRead(port: UnixPortInternals, buffer: Buffer, offset: number, length: number): Promise<ReadResult> {
-  if (afterChunk.has(port)) {
-    afterChunk.delete(port);
+async function hangupAwareRead(port: UnixPortInternals, state: ReadState, buffer: Buffer, offset: number, length: number): Promise<ReadResult> {
+  if (state.afterChunk) {
+    state.afterChunk = false;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   for (;;) {
@@ -73,15 +73,17 @@ async function hangupAwareRead(port: UnixPortInternals, buffer: Buffer, offset: 
       continue;
     }
     if (bytesRead > 0) {
-      afterChunk.add(port);
+      state.afterChunk = true;
       return { bytesRead, buffer };
     }
     throw Object.assign(new Error('device hung up'), { code: 'EOF' });
   }
 }
 
-/** Ports whose last read returned a chunk: their next read yields to the event loop first. */
-const afterChunk = new WeakSet<UnixPortInternals>();
+/** One port's read state: its last read returned a chunk, so the next one yields first. */
+interface ReadState {
+  afterChunk: boolean;
+}
 
 function hangupAwareBinding(base: Binding): Binding {
   const wrapped = {
@@ -89,7 +91,8 @@ function hangupAwareBinding(base: Binding): Binding {
     async open(options: unknown): Promise<PortBinding> {
       const port = await (base.open as (o: unknown) => Promise<PortBinding>).call(base, options);
       if (isUnixPort(port)) {
-        port.read = (buffer: Buffer, offset: number, length: number) => hangupAwareRead(port, buffer, offset, length);
+        const state: ReadState = { afterChunk: false };
+        port.read = (buffer: Buffer, offset: number, length: number) => hangupAwareRead(port, state, buffer, offset, length);
       }
       return port;
     },

@@ -376,7 +376,7 @@ export function linuxFamily(): Family {
       const out: DecodedEvent[] = [];
       for (const c of ctxs.values()) {
         const r = c.report;
-        if (r) for (const e of buildReport(r)) out.push({ kind: e.kind, firstSeq: r.firstSeq, lastSeq: r.lastSeq, ts: r.ts, partial: true, reason: 'still open', data: e.data });
+        if (r) for (const e of buildReport(r)) out.push({ kind: e.kind, firstSeq: r.firstSeq, lastSeq: r.lastSeq, ts: r.ts, data: e.data });
       }
       return out;
     },

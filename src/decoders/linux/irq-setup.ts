@@ -264,7 +264,7 @@ export function linuxIrqSetupFamily(): Family {
       const out: DecodedEvent[] = [];
       for (const s of open.values()) {
         if (s === 'done') continue;
-        const ev = s.event('still open');
+        const ev = s.event();
         ev.data = structuredClone(ev.data); // later lines go on filling the open setup's data
         out.push(ev);
       }

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { Daemon } from '../daemon.js';
 import type { ConsoleRuntime } from '../../core/console.js';
 import { publicHolder } from '../../control/lease.js';
-import { BootOut, ConsoleOut, ConsoleParams, ErrorOut, EventOut, EventsQuery, OpenEventOut, LineOut, LinesQuery, NoteBody, RawQuery } from '../../protocol/api.js';
+import { BootOut, ConsoleOut, ConsoleParams, ErrorOut, EventOut, EventsQuery, LineOut, LinesQuery, NoteBody, OpenEventOut, RawQuery } from '../../protocol/api.js';
 
 const EVENTS_OPEN = Buffer.from('{"events":[');
 const EVENTS_CLOSE = Buffer.from(']}');
