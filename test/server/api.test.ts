@@ -165,6 +165,15 @@ describe('roles and tokens', () => {
       const r = await call('GET', p);
       expect(r.status, p).toBe(401);
     }
+    // And every route the OpenAPI document lists, whatever its method: a route added later is covered.
+    const doc = (await call('GET', '/docs/json', { token: TOKENS.viewer })).json as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => [m.toUpperCase(), p.replace(/\{id\}/g, 'keys')] as const));
+    expect(routes.length).toBeGreaterThan(15);
+    expect(routes).toContainEqual(['GET', '/api/v1/consoles/keys/events/open']);
+    for (const [m, p] of routes) {
+      const r = await call(m, p, m === 'GET' ? {} : { body: '{}' });
+      expect(r.status, `${m} ${p}`).toBe(401);
+    }
     expect((await call('GET', '/api/v1/consoles', { token: 'wrong-token-xyz' })).status).toBe(401);
     expect((await call('GET', '/api/v1/consoles', { headers: { authorization: 'Basic abc' } })).json.message).toMatch(/Bearer/);
   });
