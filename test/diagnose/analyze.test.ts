@@ -252,6 +252,13 @@ describe('dom0-stall: how far dom0 booted', () => {
     const f = analyzeLog(hungAt(150)).findings.find((x) => x.rule === 'dom0-stall')!;
     expect(f.explanation).toMatch(/its kernel started \(line 105\) but did not bring up its secondary CPUs: the early kernel waits on its timer or on IPIs/);
   });
+  it('after its interrupt setup and before its secondary CPUs came up: says what the kernel set up, and points at its last setup line', () => {
+    // Cut at `smp: Bringing up secondary CPUs ...` (line 193): the setup is open (cut by the end of the log).
+    const t = hungAt(193);
+    const f = analyzeLog(t).findings.find((x) => x.rule === 'dom0-stall')!;
+    expect(f.explanation).toMatch(/its kernel set up its interrupts \(GICv3, virt timer at 62\.5 MHz, FIFO event channels; lines 109-189\) but did not bring up its secondary CPUs/);
+    expect(evidenceText(t, f).slice(0, 2)).toEqual(['[    0.268848] Xen: initializing cpu0', '[    0.304745] smp: Bringing up secondary CPUs ...']);
+  });
 });
 
 describe('stuck-inflight variants', () => {

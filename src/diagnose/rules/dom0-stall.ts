@@ -99,7 +99,28 @@ function bootStage(ctx: Ctx, last: number): { text: string; seq?: number; note: 
       note: "dom0's CPUs up",
     };
   }
+  // Its interrupt setup still open (live: the decoders' open block; offline: cut by the end of the log).
+  const open = ctx.byKind('linux.irq.setup').filter((e) => linuxOrigin(e.data).dom0 && e.partial && e.lastSeq <= last).at(-1);
+  const set = open && kernel && open.firstSeq > kernel.firstSeq ? setupText(open.data) : '';
+  if (open && set) {
+    return {
+      text: `its kernel set up its interrupts (${set}; lines ${open.firstSeq}-${open.lastSeq}) but did not bring up its secondary CPUs: the early kernel waits on its timer or on IPIs`,
+      seq: open.lastSeq,
+      note: "dom0's last interrupt-setup line",
+    };
+  }
   if (kernel) return { text: `its kernel started (line ${kernel.firstSeq}) but did not bring up its secondary CPUs: the early kernel waits on its timer or on IPIs`, seq: kernel.firstSeq, note: "dom0's kernel starts" };
   return undefined;
+}
+
+/** `GICv3, virt timer at 62.5 MHz, FIFO event channels` from a linux.irq.setup's data ('' before its GIC, timer or event-channel line). */
+function setupText(d: Record<string, unknown>): string {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const x = d as Record<string, any>;
+  return [
+    x.gic?.version ? `GICv${x.gic.version}` : '',
+    x.timer ? `${x.timer.mode} timer at ${x.timer.mhz} MHz` : '',
+    x.xen?.eventsAbi ? `${x.xen.eventsAbi === 'fifo' ? 'FIFO' : '2-level'} event channels` : '',
+  ].filter(Boolean).join(', ');
 }
 
