@@ -135,6 +135,12 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     return { ...this.statusValue, since: this.statusSince };
   }
 
+  /**
+   * Called with the seconds from a chunk's receive time to its lines' send to the clients (the
+   * daemon's own part of a line's latency); set by the metrics (`xenuart_publish_seconds`).
+   */
+  publishObserver: ((seconds: number) => void) | undefined;
+
   /** Seq the next line will have. */
   get nextSeq(): number {
     return this.framer.seq;
@@ -182,7 +188,7 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
     if (this.listenerCount('raw')) this.emit('raw', chunk, ts, offset);
     this.framer.push(chunk, ts);
     this.armIdle();
-    this.publish();
+    this.publish(ts);
   }
 
   private onLine(line: FramedLine): void {
@@ -357,10 +363,12 @@ export class ConsoleRuntime extends EventEmitter<ConsoleRuntimeEvents> {
   /**
    * Send what is queued: the new lines first, then decode them and send their events. A line
    * reaches the clients before the decoders and the event store spend time on it, so decoding
-   * (and V8 compiling a decoder) is not part of the line's latency.
+   * (and V8 compiling a decoder) is not part of the line's latency. `receivedAt`: the chunk's
+   * receive time, when a chunk is being published: the time to its lines' send is observed.
    */
-  private publish(): void {
+  private publish(receivedAt?: number): void {
     this.send();
+    if (receivedAt !== undefined && this.publishObserver) this.publishObserver((performance.timeOrigin + performance.now() - receivedAt) / 1000);
     this.decodeFramed();
     this.send();
   }

@@ -41,6 +41,17 @@ export function createMetrics(d: Daemon): client.Registry {
   gauge('xenuart_clients', 'Connected WebSocket clients', (id) => d.hubs.get(id)!.size);
   gauge('xenuart_console_up', '1 when the source is up', (id) => (rt(id).status.up ? 1 : 0));
   gauge('xenuart_store_raw_bytes', 'Raw bytes kept on disk', (id) => rt(id).store.rawBytesKept);
+  // The daemon's own part of a line's latency: from a chunk's read to its lines' send.
+  const publish = new client.Histogram({
+    name: 'xenuart_publish_seconds',
+    help: "From a chunk read off the console to its lines sent to the WebSocket clients (the daemon's part of a line's latency)",
+    labelNames: ['console'], registers: [reg],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+  });
+  for (const [id, c] of d.consoles) {
+    const h = publish.labels(id);
+    c.publishObserver = (s) => h.observe(s);
+  }
   gauge('xenuart_search_index_lag_lines', 'Lines not yet in the full-text index', (id) => rt(id).store.ftsLag);
   return reg;
 }

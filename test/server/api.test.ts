@@ -112,6 +112,10 @@ describe('reads', () => {
     const m = await get('/metrics');
     expect(m.text).toMatch(/xenuart_bytes_in_total\{console="keys"\} \d+/);
     expect(m.text).toMatch(/xenuart_clients\{console="keys"\}/);
+    // Every chunk read is observed: from its read to its lines' send.
+    const count = Number(/^xenuart_publish_seconds_count\{console="keys"\} (\d+)$/m.exec(m.text)?.[1]);
+    expect(count).toBeGreaterThan(0);
+    expect(m.text).toMatch(new RegExp(`^xenuart_publish_seconds_bucket\\{le="0.05",console="keys"\\} ${count}$`, 'm'));
     const doc = await get('/docs/json');
     expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/api/v1/consoles', '/api/v1/consoles/{id}/lines', '/api/v1/consoles/{id}/raw', '/api/v1/consoles/{id}/events']));
   });
