@@ -167,18 +167,29 @@ function num(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * Items grouped by key, the groups and their items in first-seen order; an item whose key is
+ * undefined is left out. (Node 20 has no Map.groupBy.)
+ */
+export function groupBy<T, K>(items: Iterable<T>, key: (t: T) => K | undefined): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    if (k === undefined) continue;
+    const l = out.get(k);
+    if (l) l.push(t);
+    else out.set(k, [t]);
+  }
+  return out;
+}
+
 export function buildContext(input: { events: ConsoleEvent[]; lines?: DiagnoseLine[]; now?: number; allBoots?: boolean }): Ctx {
   const all = Array.isArray(input.events) ? input.events.filter((e) => e && typeof e.kind === 'string' && e.data && typeof e.data === 'object' && Number.isFinite(e.firstSeq)) : [];
   const from = input.allBoots ? undefined : lastBootStart(all);
   const events = from === undefined ? all : all.filter((e) => e.firstSeq >= from);
   const rawLines = Array.isArray(input.lines) ? input.lines.filter((l) => l && Number.isFinite(l.seq) && typeof l.text === 'string') : [];
   const lines = (from === undefined ? rawLines : rawLines.filter((l) => l.seq >= from)).slice().sort((a, b) => a.seq - b.seq);
-  const kinds = new Map<string, ConsoleEvent[]>();
-  for (const e of events) {
-    let l = kinds.get(e.kind);
-    if (!l) kinds.set(e.kind, (l = []));
-    l.push(e);
-  }
+  const kinds = groupBy(events, (e) => e.kind);
   const byKind = (k: string): ConsoleEvent[] => kinds.get(k) ?? [];
   const lineIdx = (seq: number): number => {
     let lo = 0, hi = lines.length;

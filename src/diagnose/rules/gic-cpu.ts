@@ -2,7 +2,7 @@
 // redistributor a GICv3 CPU takes no SGI, PPI or SPI — no timer, no IPIs — which on a new board
 // shows as a secondary CPU that never comes up or a boot that hangs once work lands on it.
 // One finding per kind of error, listing the CPUs.
-import type { Ctx, Evidence, RankedFinding } from '../analyze-context.js';
+import { groupBy, type Ctx, type Evidence, type RankedFinding } from '../analyze-context.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Data = Record<string, any>;
@@ -10,14 +10,8 @@ type Data = Record<string, any>;
 const cpusText = (cpus: number[]): string => (cpus.length === 1 ? `CPU${cpus[0]}` : `CPUs ${cpus.join(', ')}`);
 
 export function gicCpu(ctx: Ctx): RankedFinding[] {
-  const byWhat = new Map<string, Array<{ seq: number; d: Data }>>();
-  for (const e of ctx.byKind('xen.gic.cpu')) {
-    const d = e.data as Data;
-    if (!d.error) continue;
-    const list = byWhat.get(d.what) ?? [];
-    list.push({ seq: e.firstSeq, d });
-    byWhat.set(d.what, list);
-  }
+  const errors = ctx.byKind('xen.gic.cpu').map((e) => ({ seq: e.firstSeq, d: e.data as Data })).filter((x) => x.d.error);
+  const byWhat = groupBy(errors, (x) => x.d.what as string);
   const out: RankedFinding[] = [];
   for (const [what, list] of byWhat) {
     const cpus = [...new Set(list.map((x) => x.d.cpu).filter((c): c is number => typeof c === 'number'))];

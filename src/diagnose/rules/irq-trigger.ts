@@ -4,16 +4,10 @@
 // or a guest's GICD_ICFGR write); the GIC keeps the trigger its hardware implements for that line.
 // The interrupt then behaves differently from what its driver expects: a level line handled as
 // edge can storm or get stuck active, an edge source handled as level can lose pulses.
-import { irqLabel, type Ctx, type RankedFinding } from '../analyze-context.js';
+import { groupBy, irqLabel, type Ctx, type RankedFinding } from '../analyze-context.js';
 
 export function irqTrigger(ctx: Ctx): RankedFinding[] {
-  const byIrq = new Map<number, typeof ctx.routes>();
-  for (const e of ctx.routes) {
-    if (e.data.what !== 'trigger-forced' || typeof e.data.irq !== 'number') continue;
-    const l = byIrq.get(e.data.irq) ?? [];
-    l.push(e);
-    byIrq.set(e.data.irq, l);
-  }
+  const byIrq = groupBy(ctx.routes, (e) => (e.data.what === 'trigger-forced' && typeof e.data.irq === 'number' ? e.data.irq : undefined));
   const out: RankedFinding[] = [];
   for (const [irq, evs] of byIrq) {
     const d = evs[0].data;
