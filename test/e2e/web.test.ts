@@ -139,7 +139,8 @@ describe.skipIf(!available)('web page in Chromium', () => {
     // Jumping from the answer to its lines highlights them in the terminal.
     await answer.locator('[data-testid=seq-link]').first().click();
     await until('the jump', async () => /^at line/.test(await statusText(page)));
-    expect(await termText(page)).toMatch(/'q' pressed -> dumping domain info/);
+    // The terminal's rows are painted on the next animation frame after the view moves.
+    await until('the key answer in the terminal', async () => /'q' pressed -> dumping domain info/.test(await termText(page)));
     await page.click('[data-testid=follow]');
     await until('following again', async () => /^live/.test(await statusText(page)));
 
@@ -174,7 +175,8 @@ describe.skipIf(!available)('web page in Chromium', () => {
     expect(await item.innerText()).toMatch(/sysrq triggered crash/);
     await item.locator('button').click();
     await until('the jump to the panic', async () => (await statusText(page)).startsWith(`at line ${ev.firstSeq}-${ev.lastSeq}`));
-    expect(await termText(page)).toMatch(/Kernel panic - not syncing: sysrq triggered crash/);
+    // The terminal's rows are painted on the next animation frame after the view moves.
+    await until('the panic in the terminal', async () => /Kernel panic - not syncing: sysrq triggered crash/.test(await termText(page)));
     await page.screenshot({ path: path.join(SHOTS, 'panic-1280.png') });
     expect(errors).toEqual([]);
   });
@@ -251,7 +253,8 @@ describe.skipIf(!available)('web page in Chromium', () => {
     const seq = Number(await hit.getAttribute('data-seq'));
     await hit.click();
     await until('the jump to the hit', async () => (await statusText(page)).startsWith(`at line ${seq}`));
-    expect(await termText(page)).toMatch(/Freed 348kB init memory/);
+    // The terminal's rows are painted on the next animation frame after the view moves.
+    await until('the hit in the terminal', async () => /Freed 348kB init memory/.test(await termText(page)));
     await page.click('[data-testid=follow]');
     await until('following again', async () => /^live/.test(await statusText(page)));
 
