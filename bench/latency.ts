@@ -13,10 +13,16 @@ import type { Row } from './run.js';
 
 const STAMP = /^L(\d+) (\d+) /;
 
+/** The writer's CLOCK_MONOTONIC stamp (ns) of a stamped line, or undefined for another line. */
+function stampOf(text: string): bigint | undefined {
+  const m = STAMP.exec(text);
+  return m ? BigInt(m[2]) : undefined;
+}
+
 /** Latency in ms of a stamped line received now, or undefined for another line. */
 function latencyOf(text: string, nowNs: bigint): number | undefined {
-  const m = STAMP.exec(text);
-  return m ? Number(nowNs - BigInt(m[2])) / 1e6 : undefined;
+  const st = stampOf(text);
+  return st === undefined ? undefined : Number(nowNs - st) / 1e6;
 }
 
 interface Writer {
@@ -107,10 +113,10 @@ export async function benchLatency(dir: string): Promise<Row[]> {
     const msgs = m.type === 'batch' ? m.messages! : [m as { type: string; text: string; ts: number }];
     for (const x of msgs) {
       if (x.type !== 'line') continue;
-      const l = latencyOf(x.text, t);
-      if (l === undefined) continue;
-      lat.push(l);
-      toDaemon.push(x.ts - wallMinusMono - Number(STAMP.exec(x.text)![2]) / 1e6);
+      const st = stampOf(x.text);
+      if (st === undefined) continue;
+      lat.push(Number(t - st) / 1e6);
+      toDaemon.push(x.ts - wallMinusMono - Number(st) / 1e6);
     }
   });
   await new Promise((r) => ws.once('open', r));

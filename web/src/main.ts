@@ -370,7 +370,7 @@ async function loadOpen(): Promise<void> {
     const r = await api<{ events: Array<Omit<Ev, 'id'>> }>('GET', `/api/v1/consoles/${enc(id)}/events/open`);
     if (S.cur === id) S.open = r.events.map((e, i) => ({ ...e, id: -1 - i }));
   } catch {
-    S.open = []; // an older daemon without the route: closed events only
+    if (S.cur === id) S.open = []; // the page still shows the stored events
   }
 }
 
