@@ -3,6 +3,8 @@
 // PTY's device as a `serial` console; this process receives the lines on a WebSocket client and
 // compares the stamp with its own CLOCK_MONOTONIC (process.hrtime). Nothing relays the bytes
 // between the writer and the daemon, and the sending side's timers are not in the figure.
+// Each paced line's time is also split at the daemon's receive time (the line's `ts`), and the
+// daemon's own part (read -> send) comes from its `xenuart_publish_seconds` histogram.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
