@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { startDaemon } from './daemon.js';
 import { historyQueries, type QueryTimes } from './queries.js';
 import { cpuSeconds, fmt, now, rssMB, sleep } from './lib.js';
@@ -27,6 +28,7 @@ const MEASURED = 200 * 1024 * 1024;
  * This VM's CPU speed drifts by a third from one minute to the next (the same build measured
  * 12.6 and 18.3 MB/s in consecutive runs): the ingest runs BENCH_INGEST_RUNS times (default 3),
  * each with a fresh daemon and store, and the median is reported with the range.
+ * BENCH_INGEST_CLIENTS=N has N WebSocket clients follow the console meanwhile (default none).
  */
 export async function benchIngest(dir: string): Promise<Row[]> {
   const n = Math.max(1, Number(process.env.BENCH_INGEST_RUNS ?? 3));
@@ -70,6 +72,12 @@ async function ingestOnce(dir: string): Promise<IngestRun> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   const d = await startDaemon(dir, { consoles: [{ id: 'fast', source: { type: 'tcp', host: '127.0.0.1', port } }] });
+  // BENCH_INGEST_CLIENTS=N: N WebSocket clients follow the console meanwhile (someone watching).
+  const watchers = Array.from({ length: Number(process.env.BENCH_INGEST_CLIENTS ?? 0) }, () => {
+    const ws = new WebSocket(`${d.url.replace('http', 'ws')}/api/v1/consoles/fast/stream?batch=1`);
+    ws.on('message', () => {});
+    return ws;
+  });
   const pid = d.proc.pid!;
   const cpu0 = cpuSeconds(pid);
   const t0 = now();
@@ -102,6 +110,7 @@ async function ingestOnce(dir: string): Promise<IngestRun> {
   const ftsSecs = (now() - q0) / 1000;
   const queries = await historyQueries(d.url, 'fast', lines);
   const events = Number(/^xenuart_events_total\{console="fast"\} (\d+)$/m.exec(await (await fetch(`${d.url}/metrics`)).text())?.[1] ?? NaN);
+  for (const ws of watchers) ws.terminate();
   const exited = new Promise((r) => d.proc.once('exit', r));
   d.proc.kill('SIGTERM');
   server.close();
