@@ -115,12 +115,11 @@ function bootStage(ctx: Ctx, last: number): { text: string; seq?: number; note: 
 
 /** `GICv3, virt timer at 62.5 MHz, FIFO event channels` from a linux.irq.setup's data ('' before its GIC, timer or event-channel line). */
 function setupText(d: Record<string, unknown>): string {
-  /* eslint-disable @typescript-eslint/no-explicit-any */
-  const x = d as Record<string, any>;
+  const { gic, timer, xen } = d as { gic?: { version?: number }; timer?: { mode: string; mhz: number }; xen?: { eventsAbi?: string } };
   return [
-    x.gic?.version ? `GICv${x.gic.version}` : '',
-    x.timer ? `${x.timer.mode} timer at ${x.timer.mhz} MHz` : '',
-    x.xen?.eventsAbi ? `${x.xen.eventsAbi === 'fifo' ? 'FIFO' : '2-level'} event channels` : '',
+    gic?.version ? `GICv${gic.version}` : '',
+    timer ? `${timer.mode} timer at ${timer.mhz} MHz` : '',
+    xen?.eventsAbi ? `${xen.eventsAbi === 'fifo' ? 'FIFO' : '2-level'} event channels` : '',
   ].filter(Boolean).join(', ');
 }
 
