@@ -1,7 +1,8 @@
 // The web page in real Chromium (Debian's package, driven by playwright-core) against a running
 // daemon on the demo console: the page loads, live lines arrive in the terminal, a debug key
 // press shows its decoded answer, a panic in the history is listed and jumps to its lines, a
-// kernel hung while setting up its interrupts shows its setup as far as it went (still open), a
+// kernel hung while setting up its interrupts shows its setup as far as it went (still open), an
+// RCU stall report a stuck kernel never ended is listed among the crashes (still open), a
 // viewer cannot press keys, and the page fits 1280x800 and a phone (390x844) with no console
 // errors. Screenshots go to a temporary folder; with XENUART_SCREENSHOTS=1 (npm run screenshots)
 // they replace the ones in docs/screenshots/, so a test run leaves the working tree clean.
@@ -75,6 +76,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
         },
         { id: 'oops', description: 'dom0 Linux panics (sysrq crash) under Xen 4.17', source: { type: 'replay', file: FIX('qemu/xen417-arm64-gicv3-dom0-oops.log'), speed: 0 } },
         { id: 'hung', description: 'dom0 Linux hung before its CPUs came up', source: { type: 'replay', file: hungBootLog(), speed: 0 } },
+        { id: 'stalled', description: 'the missing-interrupt capture: dom0 stuck in an RCU stall', source: { type: 'replay', file: FIX('captured/xen417-arm64-gicv2-vtimer-disabled.log'), speed: 0 } },
       ],
     });
     browser = await launchChromium();
@@ -192,6 +194,18 @@ describe.skipIf(!available)('web page in Chromium', () => {
     expect(await setup.innerText()).toMatch(/dom0 Linux interrupt setup\s*\(still open: its CPUs are not up yet\)[\s\S]*GICv3[\s\S]*62\.5 MHz \(virt\)[\s\S]*FIFO event channels[\s\S]*no event-channel interrupt/);
     await page.click('[data-tab=diag]');
     await until('the finding', async () => /Linux found no Xen event-channel interrupt/.test(await page.locator('[data-testid=panel]').innerText()));
+    expect(errors).toEqual([]);
+  });
+
+  it('a report the stuck kernel never ended is listed as still open among the crashes', async () => {
+    const { page, errors } = await open(1280, 800, T.viewer);
+    await page.goto(`${t.url}/#stalled`);
+    await page.locator('[data-testid=role][data-role=viewer]').waitFor();
+    await page.click('[data-tab=crashes]');
+    const rcu = page.locator('[data-testid=crash-item][data-kind="linux.rcu_stall"]');
+    await rcu.waitFor({ timeout: 15_000 });
+    expect(await rcu.getAttribute('data-seq')).toBe('417');
+    expect(await rcu.innerText()).toMatch(/lines 417-445 · still open/);
     expect(errors).toEqual([]);
   });
 

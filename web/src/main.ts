@@ -386,10 +386,11 @@ function renderTabs(): void {
       S.tab = id;
       renderTabs();
       renderPanel();
-      // A kernel still setting up its interrupts shows as far as it went: fetched when the tab opens.
-      if (id === 'irqs') void loadOpen().then(() => S.tab === 'irqs' && renderPanel());
+      // A kernel still setting up its interrupts, a report a stuck kernel never ended: shown as far
+      // as they went, fetched when the tab opens.
+      if (id === 'irqs' || id === 'crashes') void loadOpen().then(() => S.tab === id && renderPanel());
     },
-  }, label, id === 'crashes' && evs(isCrash).length ? h('span', { class: 'count' }, String(evs(isCrash).length)) : null)));
+  }, label, id === 'crashes' && crashes().length ? h('span', { class: 'count' }, String(crashes().length)) : null)));
 }
 
 function renderPanel(): void {
@@ -456,8 +457,18 @@ async function pressKey(k: string): Promise<void> {
   renderPanel();
 }
 
+/**
+ * Crash reports in the history, oldest first, with the ones still open (a stuck kernel's RCU
+ * stall); an open one that has closed since it was fetched is listed once, as stored.
+ */
+function crashes(): Ev[] {
+  const stored = evs(isCrash);
+  const seen = new Set(stored.map((e) => `${e.kind} ${e.firstSeq}`));
+  return [...stored, ...S.open.filter((e) => isCrash(e) && !seen.has(`${e.kind} ${e.firstSeq}`))].sort((a, b) => a.firstSeq - b.firstSeq);
+}
+
 function crashesPanel(): (HTMLElement | null)[] {
-  const list = evs(isCrash).reverse();
+  const list = crashes().reverse();
   return [
     h('p', { class: 'note' }, list.length ? `${plural(list.length, 'report')} in the history, newest first. Click one to show its lines.` : 'No panic, oops, BUG or WARN in the history.'),
     h('ul', { class: 'crashes', 'data-testid': 'crash-list' }, list.map((e) => crashItem(e, jump, (x) => { S.sel.regs = x.data.regsSeq; }))),

@@ -39,7 +39,7 @@ export function crashItem(e: Ev, jump: Jump, onDetail?: (e: Ev) => void): HTMLEl
     h('button', { class: 'crash-main', type: 'button', title: 'Show its lines in the console', onclick: () => { jump(e.firstSeq, e.lastSeq); onDetail?.(e); } },
       h('span', { class: 'kind' }, e.kind),
       h('span', { class: 'msg' }, crashTitle(e) || '(no message)'),
-      h('span', { class: 'meta' }, `${fmtTime(e.ts)} · lines ${e.firstSeq}-${e.lastSeq}${e.partial ? ' · partial' : ''}${where ? ` · ${where}` : ''}`)));
+      h('span', { class: 'meta' }, `${fmtTime(e.ts)} · lines ${e.firstSeq}-${e.lastSeq}${e.partial ? ` · ${e.reason === 'still open' ? 'still open' : 'partial'}` : ''}${where ? ` · ${where}` : ''}`)));
 }
 
 /** Call trace of a Xen (addr, symbol, kind) or Linux (symbol+offset/size [module]) report. */
