@@ -40,6 +40,14 @@ async function open(width: number, height: number, token?: string): Promise<Watc
   return w;
 }
 
+/** A page on console `id` signed in with `token` (1280x800 unless given), once the page shows its role. */
+async function openConsole(id: string, token: string, width = 1280, height = 800): Promise<WatchedPage> {
+  const w = await open(width, height, token);
+  await w.page.goto(`${t.url}/#${id}`);
+  await w.page.locator(`[data-testid=role][data-role=${token === T.op ? 'operator' : 'viewer'}]`).waitFor();
+  return w;
+}
+
 async function lastSeq(page: Page): Promise<number> {
   return Number((await page.getAttribute('[data-testid=view-status]', 'data-last')) ?? -1);
 }
@@ -166,9 +174,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
   });
 
   it('a panic in the history is listed and jumps to its lines', async () => {
-    const { page, errors } = await open(1280, 800, T.op);
-    await page.goto(`${t.url}/#oops`);
-    await page.locator('[data-testid=role][data-role=operator]').waitFor();
+    const { page, errors } = await openConsole('oops', T.op);
     await page.click('[data-tab=crashes]');
     const item = page.locator('[data-testid=crash-item][data-kind="linux.panic"]');
     await item.waitFor({ timeout: 15_000 });
@@ -184,9 +190,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
   });
 
   it('a kernel hung while setting up its interrupts: its setup shows as far as it went, and the diagnosis names the problem', async () => {
-    const { page, errors } = await open(1280, 800, T.viewer);
-    await page.goto(`${t.url}/#hung`);
-    await page.locator('[data-testid=role][data-role=viewer]').waitFor();
+    const { page, errors } = await openConsole('hung', T.viewer);
     await page.click('[data-tab=irqs]');
     const setup = page.locator('[data-testid=panel] [data-testid=irq-setup]');
     await until('the open interrupt setup', async () => /still open/.test(await setup.first().innerText().catch(() => '')));
@@ -198,9 +202,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
   });
 
   it('a report the stuck kernel never ended is listed as still open among the crashes', async () => {
-    const { page, errors } = await open(1280, 800, T.viewer);
-    await page.goto(`${t.url}/#stalled`);
-    await page.locator('[data-testid=role][data-role=viewer]').waitFor();
+    const { page, errors } = await openConsole('stalled', T.viewer);
     await page.click('[data-tab=crashes]');
     const rcu = page.locator('[data-testid=crash-item][data-kind="linux.rcu_stall"]');
     await rcu.waitFor({ timeout: 15_000 });
@@ -210,9 +212,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
   });
 
   it('a viewer cannot press keys or take the lease: disabled with a reason, a forced attempt is refused', async () => {
-    const { page, errors } = await open(1280, 800, T.viewer);
-    await page.goto(`${t.url}/#demo`);
-    await page.locator('[data-testid=role][data-role=viewer]').waitFor();
+    const { page, errors } = await openConsole('demo', T.viewer);
     const q = page.locator('[data-testid=keys] [data-key=q]');
     expect(await q.isDisabled()).toBe(true);
     expect(await q.getAttribute('title')).toMatch(/needs role operator; your role is viewer/);
@@ -238,9 +238,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
   });
 
   it('works on a narrow screen (390x844) without horizontal overflow', async () => {
-    const { page, errors } = await open(390, 844, T.op);
-    await page.goto(`${t.url}/#demo`);
-    await page.locator('[data-testid=role][data-role=operator]').waitFor();
+    const { page, errors } = await openConsole('demo', T.op, 390, 844);
     await until('history lines', async () => (await lastSeq(page)) > 0);
     await page.click('[data-testid=keys] [data-key=q]');
     await page.locator('[data-testid=key-answer] .key-answer-one[data-key=q]').waitFor({ timeout: 30_000 });
@@ -252,9 +250,7 @@ describe.skipIf(!available)('web page in Chromium', () => {
   });
 
   it('search jumps to a line; typing needs the lease; with input on Xen the guard keeps keystrokes back', async () => {
-    const { page, errors } = await open(1280, 800, T.op);
-    await page.goto(`${t.url}/#demo`);
-    await page.locator('[data-testid=role][data-role=operator]').waitFor();
+    const { page, errors } = await openConsole('demo', T.op);
     await until('history lines', async () => (await lastSeq(page)) > 0);
     const audits = async (): Promise<Array<{ action: string; text?: string }>> =>
       ((await (await fetch(`${t.url}/api/v1/consoles/demo/events?kind=audit`, { headers: { authorization: `Bearer ${T.op}` } })).json()) as { events: Array<{ data: { action: string; text?: string } }> }).events.map((e) => e.data);
